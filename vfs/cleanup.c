@@ -1,0 +1,446 @@
+/*
+** cleanup.c: what walsafe does after the last handle on a database closes,
+** with the deletes it owes, and for walsafe_delete_database().
+**
+** THE SAFETY RULE. walsafe deletes or empties a database's side file only
+** while one of these holds, and each place below says which:
+**   (A) walsafe holds an EXCLUSIVE lock on the database file, taken through
+**       the parent VFS. In WAL mode every connection holds a SHARED lock on
+**       the database file for as long as it has the -wal and -shm open
+**       (pager.c, pager_unlock keeps it), and takes it before it opens them;
+**       a rollback-mode writer holds at least SHARED while its journal is
+**       live. So with EXCLUSIVE held, no connection in any process is using
+**       the side files, and none can start until walsafe lets go. The parent
+**       VFS shares lock state between its handles in one process, so
+**       connections that do not go through walsafe are covered too.
+**   (B) SQLite itself asked for the delete (cleanup of a -wal in vfs.c:
+**       SQLite asks only after a complete checkpoint under its own EXCLUSIVE
+**       lock, and emptying removes less than deleting).
+** A -wal is deleted only when it has no frames (after a checkpoint), so no
+** committed transaction is ever thrown away.
+*/
+#include <string.h>
+
+#include "platform.h"
+#include "walsafe_int.h"
+
+/* ---------------------------------------------------------------------------
+** Looking at side files through the parent
+*/
+static int ws_exists(const char *zPath) {
+  sqlite3_vfs *parent = ws_parent();
+  int res = 0;
+  if (parent->xAccess(parent, zPath, SQLITE_ACCESS_EXISTS, &res) != SQLITE_OK) return 1; /* assume yes */
+  return res != 0;
+}
+
+static char *ws_side_name(const char *zDb, int side) {
+  switch (side) {
+    case WS_SIDE_WAL: return sqlite3_mprintf("%s-wal", zDb);
+    case WS_SIDE_SHM: return sqlite3_mprintf("%s-shm", zDb);
+    case WS_SIDE_JOURNAL: return sqlite3_mprintf("%s-journal", zDb);
+    default: return sqlite3_mprintf("%s", zDb);
+  }
+}
+
+static int ws_side_exists(const char *zDb, int side) {
+  char *z = ws_side_name(zDb, side);
+  int res = z ? ws_exists(z) : 1;
+  sqlite3_free(z);
+  return res;
+}
+
+/* Bytes in the -wal of zDb: -1 when there is none, and a large number when
+** it exists but cannot be measured (so that it is treated as holding data). */
+#define WS_SIZE_UNKNOWN ((sqlite3_int64)1 << 62)
+static sqlite3_int64 ws_wal_size(const char *zDb) {
+  sqlite3_file *f = 0;
+  sqlite3_int64 size = WS_SIZE_UNKNOWN;
+  if (!ws_side_exists(zDb, WS_SIDE_WAL)) return -1;
+  if (ws_private_open(zDb, WS_KIND_WAL, SQLITE_OPEN_READONLY, &f) == SQLITE_OK) {
+    if (f->pMethods->xFileSize(f, &size) != SQLITE_OK) size = WS_SIZE_UNKNOWN;
+    ws_private_close(f);
+  }
+  return size;
+}
+
+/* Is the -journal of zDb hot (has content with a live header)? A journal
+** left by journal_mode=PERSIST has its header zeroed; TRUNCATE leaves none. */
+static int ws_journal_is_hot(const char *zDb) {
+  sqlite3_file *f = 0;
+  sqlite3_int64 size = 0;
+  unsigned char hdr[8];
+  int hot = 1, i;
+  if (!ws_side_exists(zDb, WS_SIDE_JOURNAL)) return 0;
+  if (ws_private_open(zDb, WS_KIND_JOURNAL, SQLITE_OPEN_READONLY, &f) != SQLITE_OK) return 1;
+  if (f->pMethods->xFileSize(f, &size) == SQLITE_OK) {
+    if (size == 0) hot = 0;
+    else if (size >= 8 && f->pMethods->xRead(f, hdr, 8, 0) == SQLITE_OK) {
+      hot = 0;
+      for (i = 0; i < 8; i++) hot |= hdr[i] != 0;
+    }
+  }
+  ws_private_close(f);
+  return hot;
+}
+
+/* ---------------------------------------------------------------------------
+** The EXCLUSIVE lock of rule (A)
+*/
+static int ws_lock_database(const char *zDb, sqlite3_file **ppLock) {
+  sqlite3_file *f = 0;
+  int rc = ws_private_open(zDb, WS_KIND_MAIN, SQLITE_OPEN_READWRITE, &f);
+  *ppLock = 0;
+  if (rc != SQLITE_OK) return rc;
+  rc = f->pMethods->xLock(f, SQLITE_LOCK_SHARED);
+  if (rc == SQLITE_OK) rc = f->pMethods->xLock(f, SQLITE_LOCK_EXCLUSIVE);
+  if (rc != SQLITE_OK) {
+    f->pMethods->xUnlock(f, SQLITE_LOCK_NONE);
+    ws_private_close(f);
+    return rc == SQLITE_OK ? SQLITE_BUSY : rc;
+  }
+  *ppLock = f;
+  return SQLITE_OK;
+}
+
+static void ws_unlock_database(sqlite3_file *f) {
+  if (f == 0) return;
+  f->pMethods->xUnlock(f, SQLITE_LOCK_NONE);
+  ws_private_close(f);
+}
+
+/* One delete attempt through the parent: SQLITE_OK also when the file is
+** already gone. *pTransient says whether a failure may clear by waiting. */
+static int ws_delete_once(const char *zDb, int side, int *pTransient) {
+  sqlite3_vfs *parent = ws_parent();
+  char *z = ws_side_name(zDb, side);
+  int rc;
+  *pTransient = 0;
+  if (z == 0) return SQLITE_NOMEM;
+  rc = parent->xDelete(parent, z, 0);
+  if (rc == SQLITE_IOERR_DELETE_NOENT || (rc != SQLITE_OK && !ws_exists(z))) rc = SQLITE_OK;
+  if (rc != SQLITE_OK) *pTransient = ws_platform_is_transient(parent->xGetLastError(parent, 0, 0), z);
+  sqlite3_free(z);
+  return rc;
+}
+
+/*
+** Remove an empty -wal and the -shm of db under rule (A). Each attempt takes
+** the lock, tries each file once and lets go; waits (within budget_ms) happen
+** with no lock held, so other processes are never kept out during a sleep.
+** Returns the WS_SIDE_* bits still on disk.
+*/
+static unsigned ws_remove_wal_and_shm(ws_db *db, int budget_ms) {
+  unsigned left = 0;
+  ws_retry r;
+  ws_retry_start(&r, budget_ms);
+  for (;;) {
+    sqlite3_file *lock = 0;
+    int transient = 0, t, rc;
+    left = 0;
+    rc = ws_lock_database(db->path, &lock);
+    if (rc != SQLITE_OK) {
+      /* Another connection uses the database, or it is gone or read-only:
+      ** what is left is theirs to clean up. */
+      if (ws_side_exists(db->path, WS_SIDE_WAL)) left |= WS_SIDE_WAL;
+      if (ws_side_exists(db->path, WS_SIDE_SHM)) left |= WS_SIDE_SHM;
+      return left;
+    }
+    /* Rule (A) holds from here to ws_unlock_database(). */
+    if (ws_wal_size(db->path) > 0) {
+      left |= WS_SIDE_WAL; /* frames: only a checkpoint may retire them */
+    } else if (ws_delete_once(db->path, WS_SIDE_WAL, &t) != SQLITE_OK) {
+      left |= WS_SIDE_WAL;
+      transient |= t;
+    }
+    if (ws_delete_once(db->path, WS_SIDE_SHM, &t) != SQLITE_OK) {
+      left |= WS_SIDE_SHM;
+      transient |= t;
+    }
+    ws_unlock_database(lock);
+    if (left == 0 || !transient || !ws_retry_wait(&r)) break;
+    ws_count(WS_C_RETRIES);
+  }
+  return left;
+}
+
+/*
+** Fold the -wal into the database and roll back a hot journal, with a
+** private connection through walsafe (its handles are counted, and its own
+** close is SQLite's checkpoint-on-close). The caller has set
+** db->cleanup_running, so that connection's close does not recurse here.
+** SQLITE_BUSY when another connection keeps the checkpoint from finishing.
+*/
+static int ws_checkpoint_private(const char *zDb, int busy_ms) {
+  sqlite3 *c = 0;
+  sqlite3_stmt *st = 0;
+  int rc = sqlite3_open_v2(zDb, &c, SQLITE_OPEN_READWRITE, WALSAFE_VFS_NAME);
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(c, busy_ms);
+    rc = sqlite3_exec(c, "SELECT count(*) FROM sqlite_schema", 0, 0, 0);
+  }
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(c, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st, 0);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) rc = sqlite3_column_int(st, 0) ? SQLITE_BUSY : SQLITE_OK;
+    else if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_OK && c) {
+    sqlite3_log(SQLITE_WARNING, "walsafe: checkpoint of %s failed: %s", zDb, sqlite3_errmsg(c));
+  }
+  sqlite3_close(c);
+  return rc;
+}
+
+/* ---------------------------------------------------------------------------
+** After the last close
+*/
+static void ws_last_close_cleanup(ws_db *db) {
+  int mode = ws_cleanup_mode(db);
+  sqlite3_int64 wal;
+  unsigned left;
+  if (mode == WALSAFE_CLEANUP_OFF) return;
+  wal = ws_wal_size(db->path);
+  if (wal < 0 && !ws_side_exists(db->path, WS_SIDE_SHM)) {
+    ws_db_lock(db);
+    db->pending &= ~(unsigned)(WS_SIDE_WAL | WS_SIDE_SHM);
+    ws_db_unlock(db);
+    return;
+  }
+  ws_count(WS_C_CLEANUPS_RUN);
+  if (mode == WALSAFE_CLEANUP_AUTO && (db->persist_wal || db->no_ckpt_on_close)) {
+    ws_count(WS_C_CLEANUPS_SKIPPED);
+    sqlite3_log(SQLITE_NOTICE, "walsafe: kept the -wal of %s: the last connection asked for %s", db->path,
+                db->persist_wal ? "SQLITE_FCNTL_PERSIST_WAL" : "no checkpoint on close");
+    return;
+  }
+  if (wal > 0) {
+    /* The last closer did not checkpoint (it was read-only, or its
+    ** checkpoint failed): the frames may hold committed data. */
+    if (ws_checkpoint_private(db->path, 0) != SQLITE_OK) {
+      ws_count(WS_C_CLEANUPS_SKIPPED);
+      sqlite3_log(SQLITE_WARNING, "walsafe: left the -wal of %s: it could not be checkpointed", db->path);
+      return;
+    }
+  }
+  /* A delete that already spent its budget under SQLite's lock gets one
+  ** more try here; files SQLite never tried to delete get the full budget. */
+  left = ws_remove_wal_and_shm(db, (db->pending & WS_SIDE_WAL) ? 0 : ws_retry_budget_ms(db));
+  ws_db_lock(db);
+  if (db->pending & ~left & (WS_SIDE_WAL | WS_SIDE_SHM)) ws_count(WS_C_DEFERRED_DONE);
+  db->pending = (db->pending & ~(unsigned)(WS_SIDE_WAL | WS_SIDE_SHM)) | left;
+  ws_db_unlock(db);
+  if (left == 0) {
+    ws_count(WS_C_CLEANUPS_DONE);
+  } else {
+    ws_count(WS_C_FAILURES);
+    sqlite3_log(SQLITE_WARNING,
+                "walsafe: after the last close of %s its %s%s still on disk; retried at the next open, "
+                "walsafe_delete_database() or walsafe_unregister()",
+                db->path, (left & WS_SIDE_WAL) ? "-wal (empty) " : "", (left & WS_SIDE_SHM) ? "-shm " : "");
+  }
+}
+
+/* Deferred deletes of other kinds (the database itself, whose delete came
+** while this process had it open). Rule (A): under the lock, or for the
+** database file, only once nothing in this process has it open. */
+static void ws_run_deferred_main(ws_db *db) {
+  int transient;
+  if (!(db->pending & WS_SIDE_MAIN)) return;
+  if (ws_delete_once(db->path, WS_SIDE_MAIN, &transient) == SQLITE_OK) {
+    ws_db_lock(db);
+    db->pending &= ~(unsigned)WS_SIDE_MAIN;
+    ws_db_unlock(db);
+    ws_count(WS_C_DEFERRED_DONE);
+  }
+}
+
+void ws_after_close(ws_file *f) {
+  ws_db *db = f->db;
+  int run;
+  ws_db_lock(db);
+  run = ws_registry_detach(db, f) && !db->cleanup_running && (db->saw_wal || db->pending);
+  if (run) db->cleanup_running = 1;
+  ws_db_unlock(db);
+  f->db = 0;
+  if (run) {
+    ws_last_close_cleanup(db);
+    ws_run_deferred_main(db);
+    ws_db_lock(db);
+    db->cleanup_running = 0;
+    ws_db_unlock(db);
+  }
+  ws_registry_release(db); /* the handle's reference */
+}
+
+/* A cheap chance (next open, unregister): one try, no waiting. */
+void ws_cleanup_leftovers(ws_db *db) {
+  unsigned left;
+  int run;
+  ws_db_lock(db);
+  run = db->pending && !db->cleanup_running && ws_registry_handle_total(db) == 0 && db->n_shm == 0;
+  if (run) db->cleanup_running = 1;
+  ws_db_unlock(db);
+  if (!run) return;
+  left = (db->pending & (WS_SIDE_WAL | WS_SIDE_SHM)) ? ws_remove_wal_and_shm(db, 0) : 0;
+  ws_db_lock(db);
+  if ((db->pending & (WS_SIDE_WAL | WS_SIDE_SHM)) && !left) ws_count(WS_C_DEFERRED_DONE);
+  db->pending = (db->pending & ~(unsigned)(WS_SIDE_WAL | WS_SIDE_SHM)) | left;
+  ws_db_unlock(db);
+  ws_run_deferred_main(db);
+  ws_db_lock(db);
+  db->cleanup_running = 0;
+  ws_db_unlock(db);
+}
+
+/* ---------------------------------------------------------------------------
+** The open-handle report
+*/
+static const char *ws_kind_name(int kind) {
+  static const char *names[] = {"main", "wal", "journal", "other"};
+  return names[kind];
+}
+
+char *ws_open_report(ws_db *db) {
+  sqlite3_int64 now = ws_platform_now_ms();
+  sqlite3_str *s = sqlite3_str_new(0);
+  ws_file *f;
+  sqlite3_str_appendf(s, "%s: %d handle(s) open in this process (main=%d wal=%d journal=%d, shm mapped by %d)",
+                      db->path, ws_registry_handle_total(db), db->n_open[WS_KIND_MAIN], db->n_open[WS_KIND_WAL],
+                      db->n_open[WS_KIND_JOURNAL], db->n_shm);
+  for (f = db->files; f; f = f->next) {
+    sqlite3_str_appendf(s, "; %s handle (%s) open for %lld ms", ws_kind_name(f->kind),
+                        (f->open_flags & SQLITE_OPEN_READONLY) ? "read-only" : "read-write",
+                        (long long)(now - f->opened_ms));
+  }
+  if (db->cleanup_running) sqlite3_str_appendf(s, "; a walsafe cleanup is running");
+  return sqlite3_str_finish(s);
+}
+
+/* ---------------------------------------------------------------------------
+** walsafe_delete_database()
+*/
+static const int ws_sides_in_order[] = {WS_SIDE_WAL, WS_SIDE_SHM, WS_SIDE_JOURNAL};
+
+static unsigned ws_files_present(const char *zDb) {
+  unsigned present = 0;
+  size_t i;
+  for (i = 0; i < sizeof(ws_sides_in_order) / sizeof(ws_sides_in_order[0]); i++) {
+    if (ws_side_exists(zDb, ws_sides_in_order[i])) present |= (unsigned)ws_sides_in_order[i];
+  }
+  if (ws_side_exists(zDb, WS_SIDE_MAIN)) present |= WS_SIDE_MAIN;
+  return present;
+}
+
+static char *ws_describe_left(const char *zDb, unsigned left, const char *zWhy) {
+  return sqlite3_mprintf("walsafe_delete_database(%s): %s%s%s%s still on disk: %s", zDb,
+                         (left & WS_SIDE_MAIN) ? "database " : "", (left & WS_SIDE_WAL) ? "-wal " : "",
+                         (left & WS_SIDE_SHM) ? "-shm " : "", (left & WS_SIDE_JOURNAL) ? "-journal " : "", zWhy);
+}
+
+/* Wait (to the deadline) until nothing in this process has db open, then
+** claim it (cleanup_running) so no last-close cleanup runs beside us. */
+static int ws_claim(ws_db *db, sqlite3_int64 deadline, char **pzReport) {
+  for (;;) {
+    int busy;
+    ws_db_lock(db);
+    busy = ws_registry_handle_total(db) > 0 || db->n_shm > 0 || db->cleanup_running;
+    if (!busy) db->cleanup_running = 1;
+    else if (ws_platform_now_ms() >= deadline) {
+      char *z = ws_open_report(db);
+      *pzReport = sqlite3_mprintf("walsafe_delete_database: nothing deleted: %s", z);
+      sqlite3_free(z);
+    }
+    ws_db_unlock(db);
+    if (!busy) return SQLITE_OK;
+    if (*pzReport) return SQLITE_BUSY;
+    ws_platform_sleep_ms(ws_retry_delay_ms(5, deadline - ws_platform_now_ms()));
+  }
+}
+
+/* One pass under rule (A): side files first, then the database. */
+static int ws_delete_pass(ws_db *db, unsigned *pLeft, int *pTransient) {
+  sqlite3_file *lock = 0;
+  size_t i;
+  int rc = SQLITE_OK, t, dbExists = ws_side_exists(db->path, WS_SIDE_MAIN);
+  *pTransient = 0;
+  if (dbExists) {
+    rc = ws_lock_database(db->path, &lock);
+    if (rc != SQLITE_OK) return rc; /* SQLITE_BUSY: another process */
+    if (ws_wal_size(db->path) > 0 || ws_journal_is_hot(db->path)) {
+      ws_unlock_database(lock);
+      return SQLITE_BUSY; /* written since our checkpoint: fold it again */
+    }
+  }
+  /* Without the database file nobody can be using its side files through
+  ** SQLite, which opens the database first; with it, rule (A) holds. */
+  for (i = 0; i < sizeof(ws_sides_in_order) / sizeof(ws_sides_in_order[0]); i++) {
+    int side = ws_sides_in_order[i];
+    if (!(*pLeft & (unsigned)side)) continue;
+    if (ws_delete_once(db->path, side, &t) == SQLITE_OK) *pLeft &= ~(unsigned)side;
+    else *pTransient |= t;
+  }
+  if (lock && ws_platform_can_delete_open_file() && (*pLeft & ~(unsigned)WS_SIDE_MAIN) == 0) {
+    /* unix: delete the database while still holding the lock. */
+    if (ws_delete_once(db->path, WS_SIDE_MAIN, &t) == SQLITE_OK) *pLeft &= ~(unsigned)WS_SIDE_MAIN;
+    else *pTransient |= t;
+  }
+  ws_unlock_database(lock);
+  if ((*pLeft & WS_SIDE_MAIN) && (*pLeft & ~(unsigned)WS_SIDE_MAIN) == 0) {
+    /* Windows: our own handle would block the delete; it is closed now. */
+    if (ws_delete_once(db->path, WS_SIDE_MAIN, &t) == SQLITE_OK) *pLeft &= ~(unsigned)WS_SIDE_MAIN;
+    else *pTransient |= t;
+  }
+  return SQLITE_OK;
+}
+
+int ws_delete_database(const char *zFull, int timeoutMs, char **pzReport) {
+  sqlite3_int64 deadline = ws_platform_now_ms() + timeoutMs;
+  ws_db *db;
+  unsigned left;
+  int rc, attempt = 0;
+  *pzReport = 0;
+  db = ws_registry_acquire(zFull);
+  if (db == 0) return SQLITE_NOMEM;
+  rc = ws_claim(db, deadline, pzReport);
+  if (rc != SQLITE_OK) {
+    ws_registry_release(db);
+    return rc;
+  }
+  left = ws_files_present(db->path);
+  if (left == 0) {
+    rc = SQLITE_NOTFOUND;
+    *pzReport = sqlite3_mprintf("walsafe_delete_database(%s): no such database", db->path);
+  }
+  while (left != 0) {
+    int transient = 0;
+    sqlite3_int64 remaining = deadline - ws_platform_now_ms();
+    if ((left & WS_SIDE_MAIN) && (ws_wal_size(db->path) > 0 || ws_journal_is_hot(db->path))) {
+      /* Make the -wal empty (and roll back a hot journal) first, so that a
+      ** -wal that cannot be deleted holds nothing to replay. */
+      rc = ws_checkpoint_private(db->path, remaining > 0 ? (int)remaining : 0);
+      if (rc == SQLITE_NOTADB) rc = SQLITE_OK; /* not a database: no WAL to fold */
+    } else {
+      rc = SQLITE_OK;
+    }
+    if (rc == SQLITE_OK) rc = ws_delete_pass(db, &left, &transient);
+    if (left == 0) break;
+    if (rc == SQLITE_OK && !transient) rc = SQLITE_IOERR_DELETE; /* permanent */
+    else if (rc == SQLITE_OK || rc == SQLITE_LOCKED) rc = SQLITE_BUSY;
+    if (rc != SQLITE_BUSY || ws_platform_now_ms() >= deadline) {
+      *pzReport = ws_describe_left(db->path, left,
+                                   rc == SQLITE_BUSY ? "another process has the database open, or a file is held"
+                                                     : sqlite3_errstr(rc));
+      break;
+    }
+    ws_platform_sleep_ms(ws_retry_delay_ms(attempt++, deadline - ws_platform_now_ms()));
+  }
+  if (left == 0 && rc != SQLITE_NOTFOUND) rc = SQLITE_OK;
+  ws_db_lock(db);
+  db->pending = 0;
+  db->cleanup_running = 0;
+  ws_db_unlock(db);
+  ws_registry_release(db);
+  return rc;
+}

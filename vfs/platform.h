@@ -1,0 +1,50 @@
+/*
+** platform.h: the narrow questions walsafe asks the operating system.
+** Answered by platform_unix.c or platform_win32.c; the logic in the other
+** files is the same on every platform.
+*/
+#ifndef WALSAFE_PLATFORM_H
+#define WALSAFE_PLATFORM_H
+
+#include "walsafe_int.h"
+
+/* Thread-local storage for walsafe_errmsg(). */
+#if defined(_MSC_VER)
+#define WS_THREAD_LOCAL __declspec(thread)
+#else
+#define WS_THREAD_LOCAL _Thread_local
+#endif
+
+/* Milliseconds from a monotonic clock (never goes back). */
+sqlite3_int64 ws_platform_now_ms(void);
+
+/* Sleep for ms milliseconds. */
+void ws_platform_sleep_ms(int ms);
+
+/*
+** Is sys_err, the parent VFS's xGetLastError() right after a failed call on
+** zPath, a transient sharing conflict that may clear if we wait (another
+** handle, a scanner, a pending delete), rather than a permanent error?
+*/
+int ws_platform_is_transient(int sys_err, const char *zPath);
+
+/*
+** Write the canonical identity of the full path zFull (as the parent's
+** xFullPathname spells it) into zKey: two spellings of one file give the
+** same key. Returns the key's length, or -1 if nKey is too small.
+*/
+int ws_platform_path_key(const char *zFull, char *zKey, int nKey);
+
+/* Is zFull on a network file system, where WAL is not safe? */
+int ws_platform_is_network_path(const char *zFull);
+
+/*
+** Can a file be deleted while this process holds it open (unix: yes;
+** Windows: no, the win32 VFS never opens with FILE_SHARE_DELETE)?
+*/
+int ws_platform_can_delete_open_file(void);
+
+/* Describe sys_err in words into zBuf (never fails; always terminated). */
+void ws_platform_describe_error(int sys_err, char *zBuf, int nBuf);
+
+#endif /* WALSAFE_PLATFORM_H */

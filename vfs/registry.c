@@ -1,0 +1,212 @@
+/*
+** registry.c: one entry per database, keyed by canonical identity, counting
+** the handles this process has open on it.
+**
+** The table is split into shards, each a hash table with its own mutex, so
+** threads working on different databases rarely meet. Every operation is
+** O(1) (amortised over table growth), and a shard's mutex is held only while
+** pointers and counters change: never across I/O, sleeps or the opening of
+** a connection.
+*/
+#include <string.h>
+
+#include "platform.h"
+#include "walsafe_int.h"
+
+#define WS_SHARDS 16 /* a power of two */
+#define WS_KEY_MAX 4096
+
+typedef struct ws_shard {
+  sqlite3_mutex *mutex;
+  ws_db **slots;    /* hash chains */
+  unsigned nslot;   /* a power of two, or 0 before the first insert */
+  unsigned nentry;  /* entries in this shard */
+  long long nfiles; /* files open through this shard's entries */
+} ws_shard;
+
+static ws_shard g_shards[WS_SHARDS];
+
+/* FNV-1a: cheap, and good enough for path names. */
+static unsigned ws_hash(const char *z) {
+  unsigned h = 2166136261u;
+  while (*z) {
+    h ^= (unsigned char)*z++;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+static ws_shard *ws_shard_of(unsigned hash) { return &g_shards[hash & (WS_SHARDS - 1)]; }
+
+int ws_registry_init(void) {
+  int i;
+  for (i = 0; i < WS_SHARDS; i++) {
+    if (g_shards[i].mutex == 0) {
+      g_shards[i].mutex = sqlite3_mutex_alloc(SQLITE_MUTEX_FAST);
+      /* NULL is fine when SQLite is built without threads. */
+      if (g_shards[i].mutex == 0 && sqlite3_threadsafe()) return SQLITE_NOMEM;
+    }
+  }
+  return SQLITE_OK;
+}
+
+void ws_db_lock(ws_db *db) { sqlite3_mutex_enter(ws_shard_of(db->hash)->mutex); }
+void ws_db_unlock(ws_db *db) { sqlite3_mutex_leave(ws_shard_of(db->hash)->mutex); }
+
+/* The chain slot of key in shard s, which the caller has locked. */
+static ws_db **ws_slot(ws_shard *s, unsigned hash, const char *zKey) {
+  ws_db **pp = &s->slots[(hash >> 4) & (s->nslot - 1)];
+  while (*pp && ((*pp)->hash != hash || strcmp((*pp)->key, zKey) != 0)) pp = &(*pp)->hash_next;
+  return pp;
+}
+
+/* Double the shard's table when it is full; an allocation failure only
+** leaves the chains longer. */
+static void ws_grow(ws_shard *s) {
+  unsigned n = s->nslot ? s->nslot * 2 : 16;
+  unsigned i;
+  ws_db **a;
+  if (s->nentry < s->nslot) return;
+  a = sqlite3_malloc64(sizeof(ws_db *) * (sqlite3_uint64)n);
+  if (a == 0) return;
+  memset(a, 0, sizeof(ws_db *) * n);
+  for (i = 0; i < s->nslot; i++) {
+    ws_db *p = s->slots[i];
+    while (p) {
+      ws_db *next = p->hash_next;
+      unsigned j = (p->hash >> 4) & (n - 1);
+      p->hash_next = a[j];
+      a[j] = p;
+      p = next;
+    }
+  }
+  sqlite3_free(s->slots);
+  s->slots = a;
+  s->nslot = n;
+}
+
+static ws_db *ws_lookup(const char *zFullPath, int create) {
+  char zKey[WS_KEY_MAX];
+  unsigned hash;
+  ws_shard *s;
+  ws_db **pp, *db = 0;
+  size_t nKey, nPath;
+  if (zFullPath == 0) return 0;
+  if (ws_platform_path_key(zFullPath, zKey, (int)sizeof(zKey)) < 0) return 0;
+  hash = ws_hash(zKey);
+  s = ws_shard_of(hash);
+  nKey = strlen(zKey);
+  nPath = strlen(zFullPath);
+  sqlite3_mutex_enter(s->mutex);
+  if (create) ws_grow(s);
+  if (s->nslot) {
+    pp = ws_slot(s, hash, zKey);
+    db = *pp;
+    if (db == 0 && create) {
+      db = sqlite3_malloc64(sizeof(ws_db) + nKey + nPath + 1);
+      if (db) {
+        memset(db, 0, sizeof(ws_db));
+        db->hash = hash;
+        memcpy(db->key, zKey, nKey + 1);
+        db->path = db->key + nKey + 1;
+        memcpy(db->path, zFullPath, nPath + 1);
+        db->retry_ms = -1;
+        db->cleanup_mode = -1;
+        *pp = db;
+        s->nentry++;
+      }
+    }
+    if (db) db->refs++;
+  }
+  sqlite3_mutex_leave(s->mutex);
+  return db;
+}
+
+ws_db *ws_registry_acquire(const char *zFullPath) { return ws_lookup(zFullPath, 1); }
+ws_db *ws_registry_find(const char *zFullPath) { return ws_lookup(zFullPath, 0); }
+
+/* Drop a reference. An entry lives while it is referenced or still owes a
+** delete (so the next chance can carry the delete out). */
+static void ws_release_locked(ws_shard *s, ws_db *db) {
+  if (--db->refs > 0 || db->pending != 0) return;
+  *ws_slot(s, db->hash, db->key) = db->hash_next;
+  s->nentry--;
+  sqlite3_free(db);
+}
+
+void ws_registry_release(ws_db *db) {
+  ws_shard *s;
+  if (db == 0) return;
+  s = ws_shard_of(db->hash);
+  sqlite3_mutex_enter(s->mutex);
+  ws_release_locked(s, db);
+  sqlite3_mutex_leave(s->mutex);
+}
+
+void ws_registry_attach(ws_db *db, ws_file *f) {
+  db->n_open[f->kind]++;
+  f->prev = 0;
+  f->next = db->files;
+  if (db->files) db->files->prev = f;
+  db->files = f;
+  if (f->kind == WS_KIND_WAL) db->saw_wal = 1;
+  ws_shard_of(db->hash)->nfiles++;
+}
+
+int ws_registry_detach(ws_db *db, ws_file *f) {
+  db->n_open[f->kind]--;
+  if (f->shm_mapped) {
+    db->n_shm--;
+    f->shm_mapped = 0;
+  }
+  if (f->prev) f->prev->next = f->next;
+  else db->files = f->next;
+  if (f->next) f->next->prev = f->prev;
+  f->prev = f->next = 0;
+  ws_shard_of(db->hash)->nfiles--;
+  return ws_registry_handle_total(db) == 0 && db->n_shm == 0;
+}
+
+int ws_registry_handle_total(const ws_db *db) {
+  return db->n_open[WS_KIND_MAIN] + db->n_open[WS_KIND_WAL] + db->n_open[WS_KIND_JOURNAL];
+}
+
+static long long ws_sum(int files) {
+  long long n = 0;
+  int i;
+  for (i = 0; i < WS_SHARDS; i++) {
+    sqlite3_mutex_enter(g_shards[i].mutex);
+    n += files ? g_shards[i].nfiles : (long long)g_shards[i].nentry;
+    sqlite3_mutex_leave(g_shards[i].mutex);
+  }
+  return n;
+}
+
+long long ws_registry_files_open(void) { return ws_sum(1); }
+long long ws_registry_databases(void) { return ws_sum(0); }
+
+void ws_registry_each_pending(void (*fn)(ws_db *)) {
+  int i;
+  for (i = 0; i < WS_SHARDS; i++) {
+    ws_shard *s = &g_shards[i];
+    ws_db **todo = 0, *p;
+    unsigned j, n = 0;
+    /* Collect the entries with a reference each, then call fn unlocked. */
+    sqlite3_mutex_enter(s->mutex);
+    if (s->nentry) todo = sqlite3_malloc64(sizeof(ws_db *) * (sqlite3_uint64)s->nentry);
+    for (j = 0; todo && j < s->nslot; j++) {
+      for (p = s->slots[j]; p; p = p->hash_next) {
+        if (p->pending && !p->cleanup_running && ws_registry_handle_total(p) == 0) {
+          p->refs++;
+          todo[n++] = p;
+        }
+      }
+    }
+    sqlite3_mutex_leave(s->mutex);
+    for (j = 0; j < n; j++) {
+      fn(todo[j]);
+      ws_registry_release(todo[j]);
+    }
+    sqlite3_free(todo);
+  }
+}

@@ -1,0 +1,104 @@
+/*
+** status.c: the process-wide counters, the text of PRAGMA walsafe_status,
+** and walsafe_errmsg().
+*/
+#include <stdarg.h>
+#include <string.h>
+
+#include "platform.h"
+#include "walsafe_int.h"
+
+static sqlite3_mutex *g_counter_mutex;
+static long long g_counters[WS_C_COUNT];
+
+/* The message of the last failed call, per thread. */
+static WS_THREAD_LOCAL char g_errmsg[1024];
+
+int ws_status_init(void) {
+  if (g_counter_mutex == 0) g_counter_mutex = sqlite3_mutex_alloc(SQLITE_MUTEX_FAST);
+  return g_counter_mutex || !sqlite3_threadsafe() ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* Counted events are rare (retries, cleanups, failures), never per I/O. */
+void ws_count(enum ws_counter c) {
+  sqlite3_mutex_enter(g_counter_mutex);
+  g_counters[c]++;
+  sqlite3_mutex_leave(g_counter_mutex);
+}
+
+void ws_counters_read(long long out[WS_C_COUNT]) {
+  sqlite3_mutex_enter(g_counter_mutex);
+  memcpy(out, g_counters, sizeof(g_counters));
+  sqlite3_mutex_leave(g_counter_mutex);
+}
+
+void ws_set_errmsg(const char *zFormat, ...) {
+  va_list ap;
+  va_start(ap, zFormat);
+  sqlite3_vsnprintf((int)sizeof(g_errmsg), g_errmsg, zFormat, ap);
+  va_end(ap);
+}
+
+void ws_clear_errmsg(void) { g_errmsg[0] = 0; }
+
+const char *walsafe_errmsg(void) { return g_errmsg; }
+
+int walsafe_get_counters(walsafe_counters *p) {
+  long long c[WS_C_COUNT];
+  if (p == 0) {
+    ws_set_errmsg("walsafe_get_counters: NULL argument");
+    return SQLITE_MISUSE;
+  }
+  if (!ws_is_registered()) {
+    ws_set_errmsg("walsafe_get_counters: walsafe is not registered");
+    return SQLITE_MISUSE;
+  }
+  ws_counters_read(c);
+  memset(p, 0, sizeof(*p));
+  p->files_open = ws_registry_files_open();
+  p->databases_tracked = ws_registry_databases();
+  p->retries = c[WS_C_RETRIES];
+  p->retry_successes = c[WS_C_RETRY_SUCCESSES];
+  p->retry_giveups = c[WS_C_RETRY_GIVEUPS];
+  p->open_downgrades = c[WS_C_OPEN_DOWNGRADES];
+  p->deletes_deferred = c[WS_C_DELETES_DEFERRED];
+  p->deferred_done = c[WS_C_DEFERRED_DONE];
+  p->wal_truncated = c[WS_C_WAL_TRUNCATED];
+  p->cleanups_run = c[WS_C_CLEANUPS_RUN];
+  p->cleanups_done = c[WS_C_CLEANUPS_DONE];
+  p->cleanups_skipped = c[WS_C_CLEANUPS_SKIPPED];
+  p->failures = c[WS_C_FAILURES];
+  ws_clear_errmsg();
+  return SQLITE_OK;
+}
+
+static const char *ws_mode_name(int mode) {
+  return mode == WALSAFE_CLEANUP_FORCE ? "force" : mode == WALSAFE_CLEANUP_OFF ? "off" : "auto";
+}
+
+char *ws_status_text(ws_db *db) {
+  walsafe_counters c;
+  sqlite3_str *s = sqlite3_str_new(0);
+  if (walsafe_get_counters(&c) != SQLITE_OK) memset(&c, 0, sizeof(c));
+  sqlite3_str_appendf(s, "vfs=walsafe/%s\n", ws_parent() ? ws_parent()->zName : "?");
+  if (db) {
+    ws_db_lock(db);
+    sqlite3_str_appendf(s, "database=%s\nhandles=%d main=%d wal=%d journal=%d shm=%d\n", db->path,
+                        ws_registry_handle_total(db), db->n_open[WS_KIND_MAIN], db->n_open[WS_KIND_WAL],
+                        db->n_open[WS_KIND_JOURNAL], db->n_shm);
+    sqlite3_str_appendf(s, "pending_deletes=%s%s%s%s\n", db->pending ? "" : "none",
+                        (db->pending & WS_SIDE_WAL) ? "wal " : "", (db->pending & WS_SIDE_SHM) ? "shm " : "",
+                        (db->pending & WS_SIDE_MAIN) ? "main" : "");
+    ws_db_unlock(db);
+  }
+  sqlite3_str_appendf(s, "retry_ms=%d\ncleanup=%s\n", ws_retry_budget_ms(db), ws_mode_name(ws_cleanup_mode(db)));
+  sqlite3_str_appendf(s,
+                      "files_open=%lld\ndatabases_tracked=%lld\nretries=%lld\nretry_successes=%lld\n"
+                      "retry_giveups=%lld\nopen_downgrades=%lld\ndeletes_deferred=%lld\ndeferred_done=%lld\n"
+                      "wal_truncated=%lld\ncleanups_run=%lld\ncleanups_done=%lld\ncleanups_skipped=%lld\n"
+                      "failures=%lld",
+                      c.files_open, c.databases_tracked, c.retries, c.retry_successes, c.retry_giveups,
+                      c.open_downgrades, c.deletes_deferred, c.deferred_done, c.wal_truncated, c.cleanups_run,
+                      c.cleanups_done, c.cleanups_skipped, c.failures);
+  return sqlite3_str_finish(s);
+}

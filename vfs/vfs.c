@@ -1,0 +1,790 @@
+/*
+** vfs.c: the walsafe VFS and its file methods.
+**
+** Every method has the same shape: unwrap, call the parent's method, do the
+** one extra thing walsafe exists for. The extra things are:
+**   xOpen     retry transient errors; count the handle in the registry
+**   xDelete   retry transient errors; defer, or empty a -wal it cannot delete
+**   xAccess   retry transient errors
+**   xClose    uncount the handle; clean up after the last one (cleanup.c)
+**   xShmMap / xShmUnmap   count shared-memory mappings; notice a close that
+**             skipped its checkpoint (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE)
+**   xFileControl   PRAGMA walsafe_status, SQLITE_FCNTL_VFSNAME
+** Every other method is one indirect call to the parent.
+*/
+#include <string.h>
+
+#include "platform.h"
+#include "walsafe_int.h"
+
+#define WS_REAL(pFile) (((ws_file *)(pFile))->real)
+
+static struct {
+  sqlite3_vfs vfs;      /* what SQLite sees */
+  sqlite3_vfs *parent;  /* the VFS underneath */
+  int registered;
+  int retry_ms;         /* WALSAFE_CONFIG_RETRY_MS */
+  int cleanup_mode;     /* WALSAFE_CONFIG_CLEANUP */
+  sqlite3_mutex *mutex; /* guards the two options above */
+  /* File method tables by the real file's iVersion (1..3) and whether it
+  ** has shared memory, so WAL and mmap availability stay as below. */
+  sqlite3_io_methods methods[4][2];
+} g;
+
+sqlite3_vfs *ws_parent(void) { return g.registered ? g.parent : 0; }
+int ws_is_registered(void) { return g.registered; }
+
+int ws_retry_budget_ms(const ws_db *db) {
+  int ms;
+  if (db && db->retry_ms >= 0) return db->retry_ms;
+  sqlite3_mutex_enter(g.mutex);
+  ms = g.retry_ms;
+  sqlite3_mutex_leave(g.mutex);
+  return ms;
+}
+
+int ws_cleanup_mode(const ws_db *db) {
+  int mode;
+  if (db && db->cleanup_mode >= 0) return db->cleanup_mode;
+  sqlite3_mutex_enter(g.mutex);
+  mode = g.cleanup_mode;
+  sqlite3_mutex_leave(g.mutex);
+  return mode;
+}
+
+/* ---------------------------------------------------------------------------
+** File methods
+*/
+static int ws_close(sqlite3_file *pFile) {
+  ws_file *p = (ws_file *)pFile;
+  int rc;
+  if (p->kind == WS_KIND_MAIN && p->db) {
+    /* Read SQLITE_FCNTL_PERSIST_WAL as the connection leaves it: a WAL the
+    ** application asked to keep is kept (cleanup.c). */
+    int persist = -1;
+    if (p->real->pMethods->xFileControl(p->real, SQLITE_FCNTL_PERSIST_WAL, &persist) == SQLITE_OK) {
+      p->db->persist_wal = (unsigned char)(persist == 1);
+    }
+  }
+  rc = p->real->pMethods->xClose(p->real);
+  if (p->db) ws_after_close(p);
+  return rc;
+}
+
+static int ws_read(sqlite3_file *f, void *z, int n, sqlite3_int64 off) {
+  return WS_REAL(f)->pMethods->xRead(WS_REAL(f), z, n, off);
+}
+static int ws_write(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) {
+  return WS_REAL(f)->pMethods->xWrite(WS_REAL(f), z, n, off);
+}
+static int ws_truncate(sqlite3_file *f, sqlite3_int64 size) {
+  return WS_REAL(f)->pMethods->xTruncate(WS_REAL(f), size);
+}
+static int ws_sync(sqlite3_file *f, int flags) {
+  return WS_REAL(f)->pMethods->xSync(WS_REAL(f), flags);
+}
+static int ws_file_size(sqlite3_file *f, sqlite3_int64 *pSize) {
+  return WS_REAL(f)->pMethods->xFileSize(WS_REAL(f), pSize);
+}
+
+static int ws_lock(sqlite3_file *f, int eLock) {
+  /* During a close in WAL mode SQLite asks for EXCLUSIVE before it
+  ** checkpoints; a close that never asks skipped its checkpoint. */
+  if (eLock == SQLITE_LOCK_EXCLUSIVE) ((ws_file *)f)->exclusive_tried = 1;
+  return WS_REAL(f)->pMethods->xLock(WS_REAL(f), eLock);
+}
+static int ws_unlock(sqlite3_file *f, int eLock) {
+  if (eLock < SQLITE_LOCK_EXCLUSIVE) ((ws_file *)f)->exclusive_tried = 0;
+  return WS_REAL(f)->pMethods->xUnlock(WS_REAL(f), eLock);
+}
+static int ws_check_reserved_lock(sqlite3_file *f, int *pResOut) {
+  return WS_REAL(f)->pMethods->xCheckReservedLock(WS_REAL(f), pResOut);
+}
+
+static int ws_pragma(ws_file *p, char **aArg) {
+  if (sqlite3_stricmp(aArg[1], "walsafe_status") != 0) return SQLITE_NOTFOUND;
+  if (aArg[2]) {
+    aArg[0] = sqlite3_mprintf("PRAGMA walsafe_status takes no value");
+    return SQLITE_ERROR;
+  }
+  aArg[0] = ws_status_text(p->db);
+  return aArg[0] ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+static int ws_file_control(sqlite3_file *f, int op, void *pArg) {
+  ws_file *p = (ws_file *)f;
+  int rc;
+  if (op == SQLITE_FCNTL_PRAGMA) {
+    rc = ws_pragma(p, (char **)pArg);
+    if (rc != SQLITE_NOTFOUND) return rc;
+  }
+  rc = p->real->pMethods->xFileControl(p->real, op, pArg);
+  if (op == SQLITE_FCNTL_VFSNAME) {
+    /* "walsafe/<what the parent says>", or "walsafe/<parent name>". */
+    char *zBelow = rc == SQLITE_OK ? *(char **)pArg : 0;
+    char *z = sqlite3_mprintf("%s/%s", WALSAFE_VFS_NAME, zBelow ? zBelow : g.parent->zName);
+    sqlite3_free(zBelow);
+    *(char **)pArg = z;
+    rc = z ? SQLITE_OK : SQLITE_NOMEM;
+  }
+  return rc;
+}
+
+static int ws_sector_size(sqlite3_file *f) {
+  return WS_REAL(f)->pMethods->xSectorSize(WS_REAL(f));
+}
+static int ws_device_characteristics(sqlite3_file *f) {
+  return WS_REAL(f)->pMethods->xDeviceCharacteristics(WS_REAL(f));
+}
+
+static int ws_shm_map(sqlite3_file *f, int iPg, int pgsz, int bExtend, void volatile **pp) {
+  ws_file *p = (ws_file *)f;
+  if (!p->shm_mapped && p->db) {
+    /* Count from the first call: from then on the parent holds -shm state
+    ** for this file until xShmUnmap or xClose. */
+    p->shm_mapped = 1;
+    ws_db_lock(p->db);
+    p->db->n_shm++;
+    p->db->saw_wal = 1;
+    ws_db_unlock(p->db);
+  }
+  return p->real->pMethods->xShmMap(p->real, iPg, pgsz, bExtend, pp);
+}
+static int ws_shm_lock(sqlite3_file *f, int offset, int n, int flags) {
+  return WS_REAL(f)->pMethods->xShmLock(WS_REAL(f), offset, n, flags);
+}
+static void ws_shm_barrier(sqlite3_file *f) { WS_REAL(f)->pMethods->xShmBarrier(WS_REAL(f)); }
+static int ws_shm_unmap(sqlite3_file *f, int deleteFlag) {
+  ws_file *p = (ws_file *)f;
+  int rc = p->real->pMethods->xShmUnmap(p->real, deleteFlag);
+  if (p->db && p->kind == WS_KIND_MAIN) {
+    ws_db_lock(p->db);
+    /* SQLite unmaps with deleteFlag=0 after a checkpoint attempt that
+    ** failed (another connection, read-only) or when it never tried:
+    ** only the latter is SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE. */
+    p->db->no_ckpt_on_close = (unsigned char)(!deleteFlag && !p->exclusive_tried);
+    if (p->shm_mapped) {
+      p->db->n_shm--;
+      p->shm_mapped = 0;
+    }
+    ws_db_unlock(p->db);
+  }
+  return rc;
+}
+static int ws_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **pp) {
+  return WS_REAL(f)->pMethods->xFetch(WS_REAL(f), off, n, pp);
+}
+static int ws_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p) {
+  return WS_REAL(f)->pMethods->xUnfetch(WS_REAL(f), off, p);
+}
+
+static void ws_methods_init(void) {
+  static const sqlite3_io_methods full = {
+      3,
+      ws_close,
+      ws_read,
+      ws_write,
+      ws_truncate,
+      ws_sync,
+      ws_file_size,
+      ws_lock,
+      ws_unlock,
+      ws_check_reserved_lock,
+      ws_file_control,
+      ws_sector_size,
+      ws_device_characteristics,
+      ws_shm_map,
+      ws_shm_lock,
+      ws_shm_barrier,
+      ws_shm_unmap,
+      ws_fetch,
+      ws_unfetch,
+  };
+  int v, shm;
+  for (v = 1; v <= 3; v++) {
+    for (shm = 0; shm <= 1; shm++) {
+      sqlite3_io_methods *m = &g.methods[v][shm];
+      *m = full;
+      m->iVersion = v;
+      if (v < 2 || !shm) {
+        m->xShmMap = 0;
+        m->xShmLock = 0;
+        m->xShmBarrier = 0;
+        m->xShmUnmap = 0;
+      }
+      if (v < 3) {
+        m->xFetch = 0;
+        m->xUnfetch = 0;
+      }
+    }
+  }
+}
+
+/* The table that mirrors what the real file offers. */
+static const sqlite3_io_methods *ws_methods_for(const sqlite3_io_methods *real) {
+  int v = real->iVersion < 1 ? 1 : real->iVersion > 3 ? 3 : real->iVersion;
+  int shm = v >= 2 && real->xShmMap != 0;
+  return &g.methods[v][shm];
+}
+
+/* ---------------------------------------------------------------------------
+** VFS methods
+*/
+
+/* Log, count and describe a give-up after the retry budget. */
+static void ws_log_giveup(const char *zOp, const char *zPath, int rc, int sys_err, const ws_retry *r) {
+  char zErr[128];
+  ws_platform_describe_error(sys_err, zErr, (int)sizeof(zErr));
+  ws_count(WS_C_RETRY_GIVEUPS);
+  sqlite3_log(SQLITE_WARNING, "walsafe: %s of %s still failing after %d retries (%s, rc=%d)", zOp, zPath,
+              r->attempts, zErr, rc);
+}
+
+/* A URI parameter that must be a whole number in [lo, hi]: 1 ok (or
+** absent), 0 bad. */
+static int ws_uri_int(const char *zName, const char *zParam, int lo, int hi, int *pOut) {
+  const char *z = sqlite3_uri_parameter(zName, zParam);
+  long long v = 0;
+  if (z == 0) return 1;
+  if (*z == 0) return 0;
+  for (; *z; z++) {
+    if (*z < '0' || *z > '9' || v > hi) return 0;
+    v = v * 10 + (*z - '0');
+  }
+  if (v < lo || v > hi) return 0;
+  *pOut = (int)v;
+  return 1;
+}
+
+static int ws_uri_cleanup_mode(const char *zName, int *pOut) {
+  const char *z = sqlite3_uri_parameter(zName, "walsafe_cleanup");
+  if (z == 0) return 1;
+  if (sqlite3_stricmp(z, "auto") == 0) *pOut = WALSAFE_CLEANUP_AUTO;
+  else if (sqlite3_stricmp(z, "force") == 0) *pOut = WALSAFE_CLEANUP_FORCE;
+  else if (sqlite3_stricmp(z, "off") == 0) *pOut = WALSAFE_CLEANUP_OFF;
+  else return 0;
+  return 1;
+}
+
+static int ws_kind_of(sqlite3_filename zName, int flags) {
+  if (zName == 0) return WS_KIND_OTHER;
+  if (flags & SQLITE_OPEN_MAIN_DB) return WS_KIND_MAIN;
+  if (flags & SQLITE_OPEN_WAL) return WS_KIND_WAL;
+  if (flags & SQLITE_OPEN_MAIN_JOURNAL) return WS_KIND_JOURNAL;
+  return WS_KIND_OTHER;
+}
+
+/* Settings from the main database's URI. 0, or SQLITE_MISUSE with a log
+** line for a bad value. */
+static int ws_apply_uri(ws_db *db, sqlite3_filename zName) {
+  int retry = -1, mode = -1;
+  if (!ws_uri_int(zName, "walsafe_retry_ms", 0, WALSAFE_MAX_RETRY_MS, &retry)) {
+    sqlite3_log(SQLITE_MISUSE, "walsafe: bad URI parameter walsafe_retry_ms=%s for %s (want 0..%d)",
+                sqlite3_uri_parameter(zName, "walsafe_retry_ms"), zName, WALSAFE_MAX_RETRY_MS);
+    return SQLITE_MISUSE;
+  }
+  if (!ws_uri_cleanup_mode(zName, &mode)) {
+    sqlite3_log(SQLITE_MISUSE, "walsafe: bad URI parameter walsafe_cleanup=%s for %s (want auto, force or off)",
+                sqlite3_uri_parameter(zName, "walsafe_cleanup"), zName);
+    return SQLITE_MISUSE;
+  }
+  ws_db_lock(db);
+  if (retry >= 0) db->retry_ms = retry;
+  if (mode >= 0) db->cleanup_mode = mode;
+  ws_db_unlock(db);
+  return SQLITE_OK;
+}
+
+/*
+** Did the parent quietly open read-only a file we asked to open read-write?
+** Both native VFSes fall back to read-only when the read-write open fails,
+** whatever the reason; if the file is in fact writable, the reason was
+** transient and the open is worth retrying.
+*/
+static int ws_open_was_downgraded(sqlite3_filename zName, int flags, int outFlags) {
+  int writable = 0;
+  if (!(flags & SQLITE_OPEN_READWRITE) || !(outFlags & SQLITE_OPEN_READONLY)) return 0;
+  if (g.parent->xAccess(g.parent, zName, SQLITE_ACCESS_READWRITE, &writable) != SQLITE_OK) return 0;
+  return writable;
+}
+
+static void ws_warn_network(ws_db *db) {
+  int warn = 0;
+  if (db->network_warned || !ws_platform_is_network_path(db->path)) return;
+  ws_db_lock(db);
+  warn = !db->network_warned;
+  db->network_warned = 1;
+  ws_db_unlock(db);
+  if (warn) {
+    sqlite3_log(SQLITE_WARNING,
+                "walsafe: %s is on a network file system; WAL mode is not safe there "
+                "(https://sqlite.org/wal.html)",
+                db->path);
+  }
+}
+
+static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFile, int flags, int *pOutFlags) {
+  ws_file *p = (ws_file *)pFile;
+  sqlite3_vfs *parent = g.parent;
+  int kind = ws_kind_of(zName, flags);
+  ws_db *db = 0;
+  ws_retry r;
+  int rc, outFlags = 0;
+  (void)pVfs;
+  memset(p, 0, sizeof(*p));
+  p->real = (sqlite3_file *)&p[1];
+  if (kind != WS_KIND_OTHER) {
+    /* -wal and -journal names come from SQLite's pager, so
+    ** sqlite3_filename_database() finds the database they belong to. */
+    db = ws_registry_acquire(kind == WS_KIND_MAIN ? zName : sqlite3_filename_database(zName));
+    if (db == 0) return SQLITE_NOMEM;
+    if (kind == WS_KIND_MAIN) {
+      rc = ws_apply_uri(db, zName);
+      if (rc != SQLITE_OK) {
+        ws_registry_release(db);
+        return rc;
+      }
+      /* The next open is a chance to remove what a scanner kept us from
+      ** deleting before (cleanup.c says why it is safe). */
+      if (db->pending) ws_cleanup_leftovers(db);
+    } else if (kind == WS_KIND_WAL) {
+      ws_warn_network(db);
+    }
+  }
+  ws_retry_start(&r, ws_retry_budget_ms(db));
+  for (;;) {
+    int sys_err;
+    rc = parent->xOpen(parent, zName, p->real, flags, &outFlags);
+    if (rc == SQLITE_OK) {
+      if (kind == WS_KIND_OTHER || !ws_open_was_downgraded(zName, flags, outFlags)) break;
+      /* Not what was asked for: retry the read-write open in the budget,
+      ** and settle for read-only (as SQLite would) when it is spent. */
+      if (!ws_retry_wait(&r)) {
+        ws_log_giveup("read-write open", zName, rc, 0, &r);
+        break;
+      }
+      p->real->pMethods->xClose(p->real);
+      p->real->pMethods = 0;
+      ws_count(WS_C_OPEN_DOWNGRADES);
+      ws_count(WS_C_RETRIES);
+      continue;
+    }
+    sys_err = parent->xGetLastError(parent, 0, 0);
+    if (p->real->pMethods) {
+      /* xOpen may leave an object to close even when it fails. */
+      p->real->pMethods->xClose(p->real);
+      p->real->pMethods = 0;
+    }
+    if (!ws_platform_is_transient(sys_err, zName)) break;
+    if (!ws_retry_wait(&r)) {
+      ws_log_giveup("open", zName ? zName : "(temp)", rc, sys_err, &r);
+      break;
+    }
+    ws_count(WS_C_RETRIES);
+  }
+  if (rc != SQLITE_OK) {
+    ws_registry_release(db);
+    return rc;
+  }
+  if (r.attempts > 0) ws_count(WS_C_RETRY_SUCCESSES);
+  p->base.pMethods = ws_methods_for(p->real->pMethods);
+  p->kind = kind;
+  p->open_flags = outFlags ? outFlags : flags;
+  p->opened_ms = ws_platform_now_ms();
+  if (db) {
+    p->db = db; /* the reference from ws_registry_acquire is the handle's */
+    ws_db_lock(db);
+    ws_registry_attach(db, p);
+    ws_db_unlock(db);
+  }
+  if (pOutFlags) *pOutFlags = outFlags;
+  return SQLITE_OK;
+}
+
+/* Which side file zPath names, and the length of its database's path. */
+int ws_side_of_path(const char *zPath, size_t *pnDb) {
+  static const struct {
+    const char *zSuffix;
+    int side;
+  } sides[] = {{"-wal", WS_SIDE_WAL}, {"-shm", WS_SIDE_SHM}, {"-journal", WS_SIDE_JOURNAL}};
+  size_t n = strlen(zPath), i;
+  for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
+    size_t k = strlen(sides[i].zSuffix);
+    if (n > k && strcmp(zPath + n - k, sides[i].zSuffix) == 0) {
+      *pnDb = n - k;
+      return sides[i].side;
+    }
+  }
+  *pnDb = n;
+  return 0;
+}
+
+/* Does this process hold a handle on the side file of db? Caller locks. */
+static int ws_holds_side(const ws_db *db, int side) {
+  switch (side) {
+    case WS_SIDE_WAL: return db->n_open[WS_KIND_WAL] > 0;
+    case WS_SIDE_SHM: return db->n_shm > 0;
+    case WS_SIDE_JOURNAL: return db->n_open[WS_KIND_JOURNAL] > 0;
+    default: return db->n_open[WS_KIND_MAIN] > 0;
+  }
+}
+
+/* Empty a file through the parent. SQLITE_OK or the parent's error. */
+static int ws_empty_file(const char *zDbPath, int kind) {
+  sqlite3_file *f = 0;
+  int rc = ws_private_open(zDbPath, kind, SQLITE_OPEN_READWRITE, &f);
+  if (rc == SQLITE_OK) {
+    rc = f->pMethods->xTruncate(f, 0);
+    if (rc == SQLITE_OK) rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+    ws_private_close(f);
+  }
+  return rc;
+}
+
+static int ws_delete(sqlite3_vfs *pVfs, const char *zPath, int dirSync) {
+  sqlite3_vfs *parent = g.parent;
+  ws_db *db;
+  ws_retry r;
+  size_t nDb;
+  int side, rc, sys_err = 0;
+  char *zDb;
+  (void)pVfs;
+  if (zPath == 0) return SQLITE_MISUSE;
+  side = ws_side_of_path(zPath, &nDb);
+  zDb = sqlite3_mprintf("%.*s", (int)nDb, zPath);
+  if (zDb == 0) return SQLITE_NOMEM;
+  db = ws_registry_find(zDb);
+  ws_retry_start(&r, ws_retry_budget_ms(db));
+  for (;;) {
+    int held = 0;
+    rc = parent->xDelete(parent, zPath, dirSync);
+    if (rc == SQLITE_OK || rc == SQLITE_IOERR_DELETE_NOENT) break;
+    sys_err = parent->xGetLastError(parent, 0, 0);
+    if (!ws_platform_is_transient(sys_err, zPath)) break;
+    if (db && side != WS_SIDE_JOURNAL) {
+      ws_db_lock(db);
+      held = ws_holds_side(db, side ? side : WS_SIDE_MAIN);
+      if (held) db->pending |= (unsigned)(side ? side : WS_SIDE_MAIN);
+      ws_db_unlock(db);
+    }
+    if (held) {
+      /* Our own handle is in the way and will not close while we wait:
+      ** record the delete for when it closes (cleanup.c carries it out). */
+      ws_count(WS_C_DELETES_DEFERRED);
+      sqlite3_log(SQLITE_WARNING, "walsafe: delete of %s deferred until this process closes it", zPath);
+      break;
+    }
+    if (!ws_retry_wait(&r)) {
+      ws_log_giveup("delete", zPath, rc, sys_err, &r);
+      if (side == WS_SIDE_WAL && db) {
+        /* SQLite asks to delete a -wal only when no connection needs it
+        ** (wal.c: after a complete checkpoint, under an EXCLUSIVE lock on
+        ** the database). Emptying it removes less than was asked, and a
+        ** -wal with no frames can never be replayed onto another database.
+        ** The delete itself is owed and retried at the next chance. */
+        if (ws_empty_file(zDb, WS_KIND_WAL) == SQLITE_OK) ws_count(WS_C_WAL_TRUNCATED);
+        else ws_count(WS_C_FAILURES);
+        ws_db_lock(db);
+        db->pending |= WS_SIDE_WAL;
+        ws_db_unlock(db);
+      } else {
+        /* Deleting a rollback journal is a commit: its failure is returned,
+        ** never deferred or hidden. */
+        ws_count(WS_C_FAILURES);
+      }
+      break;
+    }
+    ws_count(WS_C_RETRIES);
+  }
+  if (rc == SQLITE_OK && r.attempts > 0) ws_count(WS_C_RETRY_SUCCESSES);
+  ws_registry_release(db);
+  sqlite3_free(zDb);
+  return rc;
+}
+
+static int ws_access(sqlite3_vfs *pVfs, const char *zPath, int flags, int *pResOut) {
+  sqlite3_vfs *parent = g.parent;
+  ws_retry r;
+  int rc;
+  (void)pVfs;
+  rc = parent->xAccess(parent, zPath, flags, pResOut);
+  if (rc == SQLITE_OK) return rc;
+  ws_retry_start(&r, ws_retry_budget_ms(0));
+  while (rc != SQLITE_OK) {
+    int sys_err = parent->xGetLastError(parent, 0, 0);
+    if (!ws_platform_is_transient(sys_err, zPath)) break;
+    if (!ws_retry_wait(&r)) {
+      ws_log_giveup("access check", zPath, rc, sys_err, &r);
+      break;
+    }
+    ws_count(WS_C_RETRIES);
+    rc = parent->xAccess(parent, zPath, flags, pResOut);
+  }
+  if (rc == SQLITE_OK) ws_count(WS_C_RETRY_SUCCESSES);
+  return rc;
+}
+
+static int ws_full_pathname_m(sqlite3_vfs *pVfs, const char *zPath, int nOut, char *zOut) {
+  (void)pVfs;
+  return g.parent->xFullPathname(g.parent, zPath, nOut, zOut);
+}
+static void *ws_dl_open(sqlite3_vfs *pVfs, const char *zPath) {
+  (void)pVfs;
+  return g.parent->xDlOpen(g.parent, zPath);
+}
+static void ws_dl_error(sqlite3_vfs *pVfs, int nByte, char *zErrMsg) {
+  (void)pVfs;
+  g.parent->xDlError(g.parent, nByte, zErrMsg);
+}
+static void (*ws_dl_sym(sqlite3_vfs *pVfs, void *p, const char *zSym))(void) {
+  (void)pVfs;
+  return g.parent->xDlSym(g.parent, p, zSym);
+}
+static void ws_dl_close(sqlite3_vfs *pVfs, void *pHandle) {
+  (void)pVfs;
+  g.parent->xDlClose(g.parent, pHandle);
+}
+static int ws_randomness(sqlite3_vfs *pVfs, int nByte, char *zOut) {
+  (void)pVfs;
+  return g.parent->xRandomness(g.parent, nByte, zOut);
+}
+static int ws_sleep(sqlite3_vfs *pVfs, int us) {
+  (void)pVfs;
+  return g.parent->xSleep(g.parent, us);
+}
+static int ws_current_time(sqlite3_vfs *pVfs, double *pOut) {
+  (void)pVfs;
+  return g.parent->xCurrentTime(g.parent, pOut);
+}
+static int ws_get_last_error(sqlite3_vfs *pVfs, int n, char *z) {
+  (void)pVfs;
+  return g.parent->xGetLastError(g.parent, n, z);
+}
+static int ws_current_time_int64(sqlite3_vfs *pVfs, sqlite3_int64 *pOut) {
+  (void)pVfs;
+  return g.parent->xCurrentTimeInt64(g.parent, pOut);
+}
+static int ws_set_system_call(sqlite3_vfs *pVfs, const char *zName, sqlite3_syscall_ptr p) {
+  (void)pVfs;
+  return g.parent->xSetSystemCall(g.parent, zName, p);
+}
+static sqlite3_syscall_ptr ws_get_system_call(sqlite3_vfs *pVfs, const char *zName) {
+  (void)pVfs;
+  return g.parent->xGetSystemCall(g.parent, zName);
+}
+static const char *ws_next_system_call(sqlite3_vfs *pVfs, const char *zName) {
+  (void)pVfs;
+  return g.parent->xNextSystemCall(g.parent, zName);
+}
+
+/* Our VFS object mirrors the parent's iVersion and leaves out what it lacks. */
+static void ws_vfs_init(sqlite3_vfs *parent) {
+  sqlite3_vfs *v = &g.vfs;
+  memset(v, 0, sizeof(*v));
+  v->iVersion = parent->iVersion < 3 ? parent->iVersion : 3;
+  v->szOsFile = (int)sizeof(ws_file) + parent->szOsFile;
+  v->mxPathname = parent->mxPathname;
+  v->zName = WALSAFE_VFS_NAME;
+  v->xOpen = ws_open;
+  v->xDelete = ws_delete;
+  v->xAccess = ws_access;
+  v->xFullPathname = ws_full_pathname_m;
+  v->xDlOpen = parent->xDlOpen ? ws_dl_open : 0;
+  v->xDlError = parent->xDlError ? ws_dl_error : 0;
+  v->xDlSym = parent->xDlSym ? ws_dl_sym : 0;
+  v->xDlClose = parent->xDlClose ? ws_dl_close : 0;
+  v->xRandomness = ws_randomness;
+  v->xSleep = ws_sleep;
+  v->xCurrentTime = ws_current_time;
+  v->xGetLastError = ws_get_last_error;
+  if (v->iVersion >= 2) v->xCurrentTimeInt64 = parent->xCurrentTimeInt64 ? ws_current_time_int64 : 0;
+  if (v->iVersion >= 3) {
+    v->xSetSystemCall = parent->xSetSystemCall ? ws_set_system_call : 0;
+    v->xGetSystemCall = parent->xGetSystemCall ? ws_get_system_call : 0;
+    v->xNextSystemCall = parent->xNextSystemCall ? ws_next_system_call : 0;
+  }
+}
+
+/* ---------------------------------------------------------------------------
+** Private access to files through the parent, for cleanup and probes.
+*/
+int ws_full_pathname(const char *zPath, char **pzFull) {
+  sqlite3_vfs *parent = g.parent;
+  int n = parent->mxPathname + 1;
+  char *z;
+  int rc;
+  *pzFull = 0;
+  z = sqlite3_malloc(n);
+  if (z == 0) return SQLITE_NOMEM;
+  rc = parent->xFullPathname(parent, zPath, n, z);
+  if (rc != SQLITE_OK && rc != SQLITE_OK_SYMLINK) {
+    sqlite3_free(z);
+    return rc;
+  }
+  *pzFull = z;
+  return SQLITE_OK;
+}
+
+int ws_private_open(const char *zDbPath, int kind, int flags, sqlite3_file **ppFile) {
+  sqlite3_vfs *parent = g.parent;
+  sqlite3_file *f;
+  sqlite3_filename zName;
+  char *zJournal, *zWal;
+  int rc, outFlags = 0;
+  *ppFile = 0;
+  /* The parents read URI parameters from the name, so give them a name
+  ** built the way SQLite builds its own. */
+  zJournal = sqlite3_mprintf("%s-journal", zDbPath);
+  zWal = sqlite3_mprintf("%s-wal", zDbPath);
+  zName = (zJournal && zWal) ? sqlite3_create_filename(zDbPath, zJournal, zWal, 0, 0) : 0;
+  sqlite3_free(zJournal);
+  sqlite3_free(zWal);
+  f = sqlite3_malloc(parent->szOsFile + (int)sizeof(sqlite3_filename));
+  if (zName == 0 || f == 0) {
+    sqlite3_free_filename(zName);
+    sqlite3_free(f);
+    return SQLITE_NOMEM;
+  }
+  memset(f, 0, (size_t)parent->szOsFile);
+  if (kind == WS_KIND_WAL) {
+    rc = parent->xOpen(parent, sqlite3_filename_wal(zName), f, flags | SQLITE_OPEN_WAL, &outFlags);
+  } else if (kind == WS_KIND_JOURNAL) {
+    rc = parent->xOpen(parent, sqlite3_filename_journal(zName), f, flags | SQLITE_OPEN_MAIN_JOURNAL, &outFlags);
+  } else {
+    rc = parent->xOpen(parent, zName, f, flags | SQLITE_OPEN_MAIN_DB, &outFlags);
+  }
+  if (rc != SQLITE_OK) {
+    if (f->pMethods) f->pMethods->xClose(f);
+    sqlite3_free_filename(zName);
+    sqlite3_free(f);
+    return rc;
+  }
+  /* The name must outlive the file: keep it after the parent's object. */
+  memcpy((char *)f + parent->szOsFile, &zName, sizeof(zName));
+  *ppFile = f;
+  return SQLITE_OK;
+}
+
+void ws_private_close(sqlite3_file *f) {
+  sqlite3_filename zName;
+  if (f == 0) return;
+  memcpy(&zName, (char *)f + g.parent->szOsFile, sizeof(zName));
+  if (f->pMethods) f->pMethods->xClose(f);
+  sqlite3_free_filename(zName);
+  sqlite3_free(f);
+}
+
+/* ---------------------------------------------------------------------------
+** Registration
+*/
+int walsafe_register(const char *zParent, int makeDefault) {
+  sqlite3_mutex *m;
+  sqlite3_vfs *parent, *existing;
+  int rc = sqlite3_initialize();
+  if (rc != SQLITE_OK) return rc;
+  ws_clear_errmsg();
+  m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_VFS2);
+  sqlite3_mutex_enter(m);
+  if (zParent && strcmp(zParent, WALSAFE_VFS_NAME) == 0) {
+    ws_set_errmsg("walsafe_register: walsafe cannot be its own parent");
+    rc = SQLITE_MISUSE;
+  } else if (g.registered) {
+    if (zParent && strcmp(zParent, g.parent->zName) != 0) {
+      ws_set_errmsg("walsafe_register: already registered over \"%s\", not \"%s\"", g.parent->zName, zParent);
+      rc = SQLITE_MISUSE;
+    } else if (makeDefault) {
+      rc = sqlite3_vfs_register(&g.vfs, 1);
+    }
+  } else {
+    existing = sqlite3_vfs_find(WALSAFE_VFS_NAME);
+    parent = sqlite3_vfs_find(zParent);
+    if (existing) {
+      ws_set_errmsg("walsafe_register: another copy of walsafe is already registered in this process");
+      rc = SQLITE_MISUSE;
+    } else if (parent == 0) {
+      ws_set_errmsg("walsafe_register: no VFS named \"%s\"", zParent ? zParent : "(default)");
+      rc = SQLITE_ERROR;
+    } else {
+      if (g.mutex == 0) g.mutex = sqlite3_mutex_alloc(SQLITE_MUTEX_FAST);
+      rc = ws_registry_init();
+      if (rc == SQLITE_OK) rc = ws_status_init();
+      if (rc == SQLITE_OK) {
+        g.parent = parent;
+        g.retry_ms = WALSAFE_DEFAULT_RETRY_MS;
+        g.cleanup_mode = WALSAFE_CLEANUP_AUTO;
+        ws_methods_init();
+        ws_vfs_init(parent);
+        rc = sqlite3_vfs_register(&g.vfs, makeDefault);
+        g.registered = rc == SQLITE_OK;
+      }
+    }
+  }
+  sqlite3_mutex_leave(m);
+  return rc;
+}
+
+static void ws_cleanup_pending_entry(ws_db *db) { ws_cleanup_leftovers(db); }
+
+int walsafe_unregister(void) {
+  sqlite3_mutex *m;
+  long long nOpen;
+  int rc = SQLITE_OK;
+  if (sqlite3_initialize() != SQLITE_OK || !g.registered) {
+    ws_set_errmsg("walsafe_unregister: walsafe is not registered");
+    return SQLITE_MISUSE;
+  }
+  ws_clear_errmsg();
+  /* Last chance for deletes a scanner held up. */
+  ws_registry_each_pending(ws_cleanup_pending_entry);
+  m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_VFS2);
+  sqlite3_mutex_enter(m);
+  nOpen = ws_registry_files_open();
+  if (!g.registered) {
+    ws_set_errmsg("walsafe_unregister: walsafe is not registered");
+    rc = SQLITE_MISUSE;
+  } else if (nOpen > 0) {
+    ws_set_errmsg("walsafe_unregister: %lld file(s) still open through walsafe", nOpen);
+    rc = SQLITE_BUSY;
+  } else {
+    int wasDefault = sqlite3_vfs_find(0) == &g.vfs;
+    rc = sqlite3_vfs_unregister(&g.vfs);
+    if (rc == SQLITE_OK) {
+      g.registered = 0;
+      if (wasDefault) rc = sqlite3_vfs_register(g.parent, 1);
+    }
+  }
+  sqlite3_mutex_leave(m);
+  return rc;
+}
+
+int walsafe_config(int op, int value, int *pOld) {
+  int rc = SQLITE_OK, *pOpt;
+  int hi;
+  if (!g.registered) {
+    ws_set_errmsg("walsafe_config: walsafe is not registered");
+    return SQLITE_MISUSE;
+  }
+  switch (op) {
+    case WALSAFE_CONFIG_RETRY_MS:
+      pOpt = &g.retry_ms;
+      hi = WALSAFE_MAX_RETRY_MS;
+      break;
+    case WALSAFE_CONFIG_CLEANUP:
+      pOpt = &g.cleanup_mode;
+      hi = WALSAFE_CLEANUP_OFF;
+      break;
+    default:
+      ws_set_errmsg("walsafe_config: unknown option %d", op);
+      return SQLITE_MISUSE;
+  }
+  if (value > hi) {
+    ws_set_errmsg("walsafe_config: value %d out of range 0..%d for option %d", value, hi, op);
+    return SQLITE_MISUSE;
+  }
+  sqlite3_mutex_enter(g.mutex);
+  if (pOld) *pOld = *pOpt;
+  if (value >= 0) *pOpt = value;
+  sqlite3_mutex_leave(g.mutex);
+  ws_clear_errmsg();
+  return rc;
+}
