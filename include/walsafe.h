@@ -188,8 +188,7 @@ const char *walsafe_errmsg(void);
 /* The loadable-extension entry point (libwalsafe.so, walsafe.dll). */
 struct sqlite3;
 struct sqlite3_api_routines;
-int sqlite3_walsafe_init(struct sqlite3 *db, char **pzErrMsg,
-                         const struct sqlite3_api_routines *pApi);
+int sqlite3_walsafe_init(struct sqlite3 *db, char **pzErrMsg, const struct sqlite3_api_routines *pApi);
 
 #ifdef __cplusplus
 }

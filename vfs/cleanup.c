@@ -69,15 +69,18 @@ static sqlite3_int64 ws_wal_size(const char *zDb) {
 static int ws_journal_is_hot(const char *zDb) {
   sqlite3_file *f = 0;
   sqlite3_int64 size = 0;
-  unsigned char hdr[8];
-  int hot = 1, i;
+  int hot = 1;
   if (!ws_side_exists(zDb, WS_SIDE_JOURNAL)) return 0;
   if (ws_private_open(zDb, WS_KIND_JOURNAL, SQLITE_OPEN_READONLY, &f) != SQLITE_OK) return 1;
-  if (f->pMethods->xFileSize(f, &size) == SQLITE_OK) {
-    if (size == 0) hot = 0;
-    else if (size >= 8 && f->pMethods->xRead(f, hdr, 8, 0) == SQLITE_OK) {
+  if (f->pMethods->xFileSize(f, &size) == SQLITE_OK && size == 0) {
+    hot = 0;
+  } else if (size >= 8) {
+    unsigned char hdr[8];
+    int i;
+    if (f->pMethods->xRead(f, hdr, 8, 0) == SQLITE_OK) {
       hot = 0;
-      for (i = 0; i < 8; i++) hot |= hdr[i] != 0;
+      for (i = 0; i < 8; i++)
+        hot |= hdr[i] != 0;
     }
   }
   ws_private_close(f);
@@ -182,8 +185,10 @@ static int ws_checkpoint_private(const char *zDb, int busy_ms) {
   if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(c, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st, 0);
   if (rc == SQLITE_OK) {
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) rc = sqlite3_column_int(st, 0) ? SQLITE_BUSY : SQLITE_OK;
-    else if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    if (rc == SQLITE_ROW)
+      rc = sqlite3_column_int(st, 0) ? SQLITE_BUSY : SQLITE_OK;
+    else if (rc == SQLITE_DONE)
+      rc = SQLITE_OK;
   }
   sqlite3_finalize(st);
   if (rc != SQLITE_OK && c) {
@@ -346,7 +351,8 @@ static int ws_claim(ws_db *db, sqlite3_int64 deadline, char **pzReport) {
     int busy;
     ws_db_lock(db);
     busy = ws_registry_handle_total(db) > 0 || db->n_shm > 0 || db->cleanup_running;
-    if (!busy) db->cleanup_running = 1;
+    if (!busy)
+      db->cleanup_running = 1;
     else if (ws_platform_now_ms() >= deadline) {
       char *z = ws_open_report(db);
       *pzReport = sqlite3_mprintf("walsafe_delete_database: nothing deleted: %s", z);
@@ -378,19 +384,25 @@ static int ws_delete_pass(ws_db *db, unsigned *pLeft, int *pTransient) {
   for (i = 0; i < sizeof(ws_sides_in_order) / sizeof(ws_sides_in_order[0]); i++) {
     int side = ws_sides_in_order[i];
     if (!(*pLeft & (unsigned)side)) continue;
-    if (ws_delete_once(db->path, side, &t) == SQLITE_OK) *pLeft &= ~(unsigned)side;
-    else *pTransient |= t;
+    if (ws_delete_once(db->path, side, &t) == SQLITE_OK)
+      *pLeft &= ~(unsigned)side;
+    else
+      *pTransient |= t;
   }
   if (lock && ws_platform_can_delete_open_file() && (*pLeft & ~(unsigned)WS_SIDE_MAIN) == 0) {
     /* unix: delete the database while still holding the lock. */
-    if (ws_delete_once(db->path, WS_SIDE_MAIN, &t) == SQLITE_OK) *pLeft &= ~(unsigned)WS_SIDE_MAIN;
-    else *pTransient |= t;
+    if (ws_delete_once(db->path, WS_SIDE_MAIN, &t) == SQLITE_OK)
+      *pLeft &= ~(unsigned)WS_SIDE_MAIN;
+    else
+      *pTransient |= t;
   }
   ws_unlock_database(lock);
   if ((*pLeft & WS_SIDE_MAIN) && (*pLeft & ~(unsigned)WS_SIDE_MAIN) == 0) {
     /* Windows: our own handle would block the delete; it is closed now. */
-    if (ws_delete_once(db->path, WS_SIDE_MAIN, &t) == SQLITE_OK) *pLeft &= ~(unsigned)WS_SIDE_MAIN;
-    else *pTransient |= t;
+    if (ws_delete_once(db->path, WS_SIDE_MAIN, &t) == SQLITE_OK)
+      *pLeft &= ~(unsigned)WS_SIDE_MAIN;
+    else
+      *pTransient |= t;
   }
   return SQLITE_OK;
 }
@@ -426,12 +438,14 @@ int ws_delete_database(const char *zFull, int timeoutMs, char **pzReport) {
     }
     if (rc == SQLITE_OK) rc = ws_delete_pass(db, &left, &transient);
     if (left == 0) break;
-    if (rc == SQLITE_OK && !transient) rc = SQLITE_IOERR_DELETE; /* permanent */
-    else if (rc == SQLITE_OK || rc == SQLITE_LOCKED) rc = SQLITE_BUSY;
+    if (rc == SQLITE_OK && !transient)
+      rc = SQLITE_IOERR_DELETE; /* permanent */
+    else if (rc == SQLITE_OK || rc == SQLITE_LOCKED)
+      rc = SQLITE_BUSY;
     if (rc != SQLITE_BUSY || ws_platform_now_ms() >= deadline) {
-      *pzReport = ws_describe_left(db->path, left,
-                                   rc == SQLITE_BUSY ? "another process has the database open, or a file is held"
-                                                     : sqlite3_errstr(rc));
+      *pzReport = ws_describe_left(
+          db->path, left,
+          rc == SQLITE_BUSY ? "another process has the database open, or a file is held" : sqlite3_errstr(rc));
       break;
     }
     ws_platform_sleep_ms(ws_retry_delay_ms(attempt++, deadline - ws_platform_now_ms()));

@@ -25,7 +25,7 @@ static int ws_auto_functions(sqlite3 *db, char **pzErrMsg, const sqlite3_api_rou
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
-int sqlite3_walsafe_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
+    int sqlite3_walsafe_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
   int rc;
 #ifdef WALSAFE_EXTENSION
   SQLITE_EXTENSION_INIT2(pApi);

@@ -37,8 +37,10 @@ static void ws_fn_delete_database(sqlite3_context *ctx, int argc, sqlite3_value 
     timeout = sqlite3_value_int(argv[1]);
   }
   rc = walsafe_delete_database(zPath, timeout);
-  if (rc == SQLITE_OK) sqlite3_result_int(ctx, 1);
-  else ws_result_failure(ctx, rc);
+  if (rc == SQLITE_OK)
+    sqlite3_result_int(ctx, 1);
+  else
+    ws_result_failure(ctx, rc);
 }
 
 static void ws_fn_handle_count(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -47,8 +49,10 @@ static void ws_fn_handle_count(sqlite3_context *ctx, int argc, sqlite3_value **a
   (void)argc;
   if (zPath == 0) return;
   n = walsafe_handle_count(zPath);
-  if (n >= 0) sqlite3_result_int(ctx, n);
-  else ws_result_failure(ctx, -n);
+  if (n >= 0)
+    sqlite3_result_int(ctx, n);
+  else
+    ws_result_failure(ctx, -n);
 }
 
 int ws_register_functions(sqlite3 *db) {
@@ -58,7 +62,6 @@ int ws_register_functions(sqlite3 *db) {
   int rc = sqlite3_create_function(db, "walsafe_delete_database", 1, flags, 0, ws_fn_delete_database, 0, 0);
   if (rc == SQLITE_OK)
     rc = sqlite3_create_function(db, "walsafe_delete_database", 2, flags, 0, ws_fn_delete_database, 0, 0);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_create_function(db, "walsafe_handle_count", 1, flags, 0, ws_fn_handle_count, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "walsafe_handle_count", 1, flags, 0, ws_fn_handle_count, 0, 0);
   return rc;
 }

@@ -52,8 +52,8 @@ int ws_platform_path_key(const char *zFull, char *zKey, int nKey) {
 int ws_platform_is_network_path(const char *zFull) {
 #if defined(__linux__)
   /* Magic numbers from linux/magic.h: NFS, SMB, CIFS, SMB2, 9P, AFS. */
-  static const unsigned long network_magics[] = {
-      0x6969UL, 0x517BUL, 0xFF534D42UL, 0xFE534D42UL, 0x01021997UL, 0x5346414FUL};
+  static const unsigned long network_magics[] = {0x6969UL,     0x517BUL,     0xFF534D42UL,
+                                                 0xFE534D42UL, 0x01021997UL, 0x5346414FUL};
   struct statfs sfs;
   char zDir[4096];
   const char *zSlash = strrchr(zFull, '/');

@@ -73,8 +73,10 @@ int ws_platform_path_key(const char *zFull, char *zKey, int nKey) {
   for (; *zFull; zFull++) {
     char c = *zFull;
     if (i + 1 >= nKey) return -1;
-    if (c == '/') c = '\\';
-    else if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+    if (c == '/')
+      c = '\\';
+    else if (c >= 'A' && c <= 'Z')
+      c = (char)(c - 'A' + 'a');
     zKey[i++] = c;
   }
   zKey[i] = 0;
@@ -83,7 +85,6 @@ int ws_platform_path_key(const char *zFull, char *zKey, int nKey) {
 
 /* \\server\share, \\?\UNC\server\share, \\wsl$\...; a mapped drive letter. */
 int ws_platform_is_network_path(const char *zFull) {
-  char zRoot[4];
   if ((zFull[0] == '\\' || zFull[0] == '/') && (zFull[1] == '\\' || zFull[1] == '/')) {
     if (zFull[2] == '?' && zFull[3] == '\\') {
       const char *z = zFull + 4;
@@ -94,6 +95,7 @@ int ws_platform_is_network_path(const char *zFull) {
     return 1;
   }
   if (zFull[0] && zFull[1] == ':') {
+    char zRoot[4];
     zRoot[0] = zFull[0];
     zRoot[1] = ':';
     zRoot[2] = '\\';

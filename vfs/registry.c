@@ -56,7 +56,8 @@ void ws_db_unlock(ws_db *db) { sqlite3_mutex_leave(ws_shard_of(db->hash)->mutex)
 /* The chain slot of key in shard s, which the caller has locked. */
 static ws_db **ws_slot(ws_shard *s, unsigned hash, const char *zKey) {
   ws_db **pp = &s->slots[(hash >> 4) & (s->nslot - 1)];
-  while (*pp && ((*pp)->hash != hash || strcmp((*pp)->key, zKey) != 0)) pp = &(*pp)->hash_next;
+  while (*pp && ((*pp)->hash != hash || strcmp((*pp)->key, zKey) != 0))
+    pp = &(*pp)->hash_next;
   return pp;
 }
 
@@ -89,7 +90,7 @@ static ws_db *ws_lookup(const char *zFullPath, int create) {
   char zKey[WS_KEY_MAX];
   unsigned hash;
   ws_shard *s;
-  ws_db **pp, *db = 0;
+  ws_db *db = 0;
   size_t nKey, nPath;
   if (zFullPath == 0) return 0;
   if (ws_platform_path_key(zFullPath, zKey, (int)sizeof(zKey)) < 0) return 0;
@@ -100,7 +101,7 @@ static ws_db *ws_lookup(const char *zFullPath, int create) {
   sqlite3_mutex_enter(s->mutex);
   if (create) ws_grow(s);
   if (s->nslot) {
-    pp = ws_slot(s, hash, zKey);
+    ws_db **pp = ws_slot(s, hash, zKey);
     db = *pp;
     if (db == 0 && create) {
       db = sqlite3_malloc64(sizeof(ws_db) + nKey + nPath + 1);
@@ -159,8 +160,10 @@ int ws_registry_detach(ws_db *db, ws_file *f) {
     db->n_shm--;
     f->shm_mapped = 0;
   }
-  if (f->prev) f->prev->next = f->next;
-  else db->files = f->next;
+  if (f->prev)
+    f->prev->next = f->next;
+  else
+    db->files = f->next;
   if (f->next) f->next->prev = f->prev;
   f->prev = f->next = 0;
   ws_shard_of(db->hash)->nfiles--;

@@ -23,7 +23,8 @@ void ws_retry_start(ws_retry *r, int budget_ms) {
 int ws_retry_delay_ms(int attempt, sqlite3_int64 remaining_ms) {
   int delay = WS_RETRY_FIRST_STEP;
   if (remaining_ms <= 0) return 0;
-  while (attempt-- > 0 && delay < WS_RETRY_MAX_STEP) delay *= 2;
+  while (attempt-- > 0 && delay < WS_RETRY_MAX_STEP)
+    delay *= 2;
   if (delay > WS_RETRY_MAX_STEP) delay = WS_RETRY_MAX_STEP;
   if (delay > remaining_ms) delay = (int)remaining_ms;
   return delay;

@@ -20,8 +20,8 @@
 #define WS_REAL(pFile) (((ws_file *)(pFile))->real)
 
 static struct {
-  sqlite3_vfs vfs;      /* what SQLite sees */
-  sqlite3_vfs *parent;  /* the VFS underneath */
+  sqlite3_vfs vfs;     /* what SQLite sees */
+  sqlite3_vfs *parent; /* the VFS underneath */
   int registered;
   int retry_ms;         /* WALSAFE_CONFIG_RETRY_MS */
   int cleanup_mode;     /* WALSAFE_CONFIG_CLEANUP */
@@ -80,9 +80,7 @@ static int ws_write(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) {
 static int ws_truncate(sqlite3_file *f, sqlite3_int64 size) {
   return WS_REAL(f)->pMethods->xTruncate(WS_REAL(f), size);
 }
-static int ws_sync(sqlite3_file *f, int flags) {
-  return WS_REAL(f)->pMethods->xSync(WS_REAL(f), flags);
-}
+static int ws_sync(sqlite3_file *f, int flags) { return WS_REAL(f)->pMethods->xSync(WS_REAL(f), flags); }
 static int ws_file_size(sqlite3_file *f, sqlite3_int64 *pSize) {
   return WS_REAL(f)->pMethods->xFileSize(WS_REAL(f), pSize);
 }
@@ -130,9 +128,7 @@ static int ws_file_control(sqlite3_file *f, int op, void *pArg) {
   return rc;
 }
 
-static int ws_sector_size(sqlite3_file *f) {
-  return WS_REAL(f)->pMethods->xSectorSize(WS_REAL(f));
-}
+static int ws_sector_size(sqlite3_file *f) { return WS_REAL(f)->pMethods->xSectorSize(WS_REAL(f)); }
 static int ws_device_characteristics(sqlite3_file *f) {
   return WS_REAL(f)->pMethods->xDeviceCharacteristics(WS_REAL(f));
 }
@@ -236,8 +232,8 @@ static void ws_log_giveup(const char *zOp, const char *zPath, int rc, int sys_er
   char zErr[128];
   ws_platform_describe_error(sys_err, zErr, (int)sizeof(zErr));
   ws_count(WS_C_RETRY_GIVEUPS);
-  sqlite3_log(SQLITE_WARNING, "walsafe: %s of %s still failing after %d retries (%s, rc=%d)", zOp, zPath,
-              r->attempts, zErr, rc);
+  sqlite3_log(SQLITE_WARNING, "walsafe: %s of %s still failing after %d retries (%s, rc=%d)", zOp, zPath, r->attempts,
+              zErr, rc);
 }
 
 /* A URI parameter that must be a whole number in [lo, hi]: 1 ok (or
@@ -259,10 +255,14 @@ static int ws_uri_int(const char *zName, const char *zParam, int lo, int hi, int
 static int ws_uri_cleanup_mode(const char *zName, int *pOut) {
   const char *z = sqlite3_uri_parameter(zName, "walsafe_cleanup");
   if (z == 0) return 1;
-  if (sqlite3_stricmp(z, "auto") == 0) *pOut = WALSAFE_CLEANUP_AUTO;
-  else if (sqlite3_stricmp(z, "force") == 0) *pOut = WALSAFE_CLEANUP_FORCE;
-  else if (sqlite3_stricmp(z, "off") == 0) *pOut = WALSAFE_CLEANUP_OFF;
-  else return 0;
+  if (sqlite3_stricmp(z, "auto") == 0)
+    *pOut = WALSAFE_CLEANUP_AUTO;
+  else if (sqlite3_stricmp(z, "force") == 0)
+    *pOut = WALSAFE_CLEANUP_FORCE;
+  else if (sqlite3_stricmp(z, "off") == 0)
+    *pOut = WALSAFE_CLEANUP_OFF;
+  else
+    return 0;
   return 1;
 }
 
@@ -446,7 +446,7 @@ static int ws_delete(sqlite3_vfs *pVfs, const char *zPath, int dirSync) {
   ws_db *db;
   ws_retry r;
   size_t nDb;
-  int side, rc, sys_err = 0;
+  int side, rc;
   char *zDb;
   (void)pVfs;
   if (zPath == 0) return SQLITE_MISUSE;
@@ -456,7 +456,7 @@ static int ws_delete(sqlite3_vfs *pVfs, const char *zPath, int dirSync) {
   db = ws_registry_find(zDb);
   ws_retry_start(&r, ws_retry_budget_ms(db));
   for (;;) {
-    int held = 0;
+    int held = 0, sys_err;
     rc = parent->xDelete(parent, zPath, dirSync);
     if (rc == SQLITE_OK || rc == SQLITE_IOERR_DELETE_NOENT) break;
     sys_err = parent->xGetLastError(parent, 0, 0);
@@ -482,8 +482,10 @@ static int ws_delete(sqlite3_vfs *pVfs, const char *zPath, int dirSync) {
         ** the database). Emptying it removes less than was asked, and a
         ** -wal with no frames can never be replayed onto another database.
         ** The delete itself is owed and retried at the next chance. */
-        if (ws_empty_file(zDb, WS_KIND_WAL) == SQLITE_OK) ws_count(WS_C_WAL_TRUNCATED);
-        else ws_count(WS_C_FAILURES);
+        if (ws_empty_file(zDb, WS_KIND_WAL) == SQLITE_OK)
+          ws_count(WS_C_WAL_TRUNCATED);
+        else
+          ws_count(WS_C_FAILURES);
         ws_db_lock(db);
         db->pending |= WS_SIDE_WAL;
         ws_db_unlock(db);
@@ -773,9 +775,7 @@ int walsafe_config(int op, int value, int *pOld) {
       pOpt = &g.cleanup_mode;
       hi = WALSAFE_CLEANUP_OFF;
       break;
-    default:
-      ws_set_errmsg("walsafe_config: unknown option %d", op);
-      return SQLITE_MISUSE;
+    default: ws_set_errmsg("walsafe_config: unknown option %d", op); return SQLITE_MISUSE;
   }
   if (value > hi) {
     ws_set_errmsg("walsafe_config: value %d out of range 0..%d for option %d", value, hi, op);

@@ -22,10 +22,10 @@ SQLITE_EXTENSION_INIT3
 
 /* The kinds of file walsafe tracks per database. */
 enum ws_kind {
-  WS_KIND_MAIN = 0, /* the database file */
-  WS_KIND_WAL = 1,  /* its -wal */
+  WS_KIND_MAIN = 0,    /* the database file */
+  WS_KIND_WAL = 1,     /* its -wal */
   WS_KIND_JOURNAL = 2, /* its rollback -journal */
-  WS_KIND_OTHER = 3 /* temp files, statement journals, super-journals */
+  WS_KIND_OTHER = 3    /* temp files, statement journals, super-journals */
 };
 #define WS_KIND_TRACKED 3 /* kinds below this are counted per database */
 
@@ -45,12 +45,12 @@ typedef struct ws_file ws_file;
 */
 struct ws_file {
   sqlite3_file base;
-  sqlite3_file *real;    /* the parent's file object, right after this */
-  ws_db *db;             /* registry entry, NULL for WS_KIND_OTHER */
-  ws_file *prev, *next;  /* in db->files */
-  int kind;              /* enum ws_kind */
-  int open_flags;        /* the flags the parent granted */
-  sqlite3_int64 opened_ms; /* ws_platform_now_ms() at open */
+  sqlite3_file *real;            /* the parent's file object, right after this */
+  ws_db *db;                     /* registry entry, NULL for WS_KIND_OTHER */
+  ws_file *prev, *next;          /* in db->files */
+  int kind;                      /* enum ws_kind */
+  int open_flags;                /* the flags the parent granted */
+  sqlite3_int64 opened_ms;       /* ws_platform_now_ms() at open */
   unsigned char shm_mapped;      /* counted in db->n_shm */
   unsigned char exclusive_tried; /* xLock(EXCLUSIVE) since the last unlock */
 };
@@ -62,24 +62,24 @@ struct ws_file {
 struct ws_db {
   ws_db *hash_next;
   unsigned hash;
-  int refs;             /* open handles plus callers working on the entry */
-  int n_open[WS_KIND_TRACKED]; /* open handles by kind */
-  int n_shm;            /* files with shared memory mapped */
-  ws_file *files;       /* the open handles, newest first */
-  unsigned pending;     /* WS_SIDE_* deletes still owed */
+  int refs;                       /* open handles plus callers working on the entry */
+  int n_open[WS_KIND_TRACKED];    /* open handles by kind */
+  int n_shm;                      /* files with shared memory mapped */
+  ws_file *files;                 /* the open handles, newest first */
+  unsigned pending;               /* WS_SIDE_* deletes still owed */
   unsigned char saw_wal;          /* a -wal or shm was used in this life */
   unsigned char cleanup_running;  /* a cleanup or delete is at work */
   unsigned char persist_wal;      /* last main close had PERSIST_WAL on */
   unsigned char no_ckpt_on_close; /* last close skipped its checkpoint */
   unsigned char network_warned;   /* the network-path warning was logged */
-  int retry_ms;         /* walsafe_retry_ms URI parameter, -1 if none */
-  int cleanup_mode;     /* walsafe_cleanup URI parameter, -1 if none */
-  char *path;           /* the full path SQLite uses (parent's spelling) */
-  char key[1];          /* canonical identity (ws_platform_path_key) */
+  int retry_ms;                   /* walsafe_retry_ms URI parameter, -1 if none */
+  int cleanup_mode;               /* walsafe_cleanup URI parameter, -1 if none */
+  char *path;                     /* the full path SQLite uses (parent's spelling) */
+  char key[1];                    /* canonical identity (ws_platform_path_key) */
 };
 
 /* ---- global state (vfs.c) ---- */
-sqlite3_vfs *ws_parent(void);     /* NULL before registration */
+sqlite3_vfs *ws_parent(void); /* NULL before registration */
 int ws_is_registered(void);
 int ws_retry_budget_ms(const ws_db *db); /* per-database or process-wide */
 int ws_cleanup_mode(const ws_db *db);
@@ -87,8 +87,7 @@ int ws_full_pathname(const char *zPath, char **pzFull); /* sqlite3_malloc'd */
 /* Open a file of the database zDbPath through the parent, bypassing the
 ** registry (flags as for xOpen; kind WS_KIND_MAIN or WS_KIND_WAL). The
 ** caller frees the result with ws_private_close(). */
-int ws_private_open(const char *zDbPath, int kind, int flags,
-                    sqlite3_file **ppFile);
+int ws_private_open(const char *zDbPath, int kind, int flags, sqlite3_file **ppFile);
 void ws_private_close(sqlite3_file *pFile);
 
 /* ---- registry (registry.c) ---- */
