@@ -51,15 +51,22 @@ mkdir -p "$(dirname "$WINEPREFIX")"
 lockfile="$WINEPREFIX.lock"
 stamp="$WINEPREFIX/.wine-run-ready"
 
-# start_server: make sure a long-lived wineserver for this prefix is running.
-# Started detached with stdio on /dev/null: a wineserver auto-spawned by the
-# test exe would inherit ctest's output pipe and keep it open until it exits,
-# and one that exits between two tests can race a client that is connecting.
-# If a server already runs for the prefix, the new one exits quietly.
-# 9>&-: the daemon must not inherit our lock fd, or it would hold the flock
-# (and stall every other wine-run.sh) until it exits.
-start_server() {
-  setsid "$wineserver" -p"$persist" </dev/null >/dev/null 2>&1 9>&- || true
+# detached CMD...: run CMD with stdio on /dev/null, in its own session, and
+# with every other inherited fd closed. Wine's long-lived processes (the
+# wineserver and the services.exe/winedevice/plugplay/rpcss "system"
+# processes that the first client of a fresh server spawns) inherit the
+# Unix fds of whoever started them and live until the server shuts down.
+# If that were a test exe run by ctest, they would hold ctest's output pipe
+# (ctest then waits for them, i.e. the whole WINE_RUN_PERSIST) and our lock
+# fd (stalling every other wine-run.sh).
+detached() {
+  (
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd="${fd##*/}"
+      if (( fd > 2 )); then eval "exec $fd>&-"; fi
+    done
+    exec setsid -w "$@" </dev/null >/dev/null 2>&1
+  )
 }
 
 exec 9>"$lockfile"
@@ -67,13 +74,18 @@ flock 9
 if [[ ! -f "$stamp" ]]; then
   # First use: build the prefix silently, then wait for wineboot's children
   # (and that server) to finish so the prefix is complete before we mark it.
-  echo "wine-run: creating WINEPREFIX $WINEPREFIX (first run, takes a while)" >&2
-  "$wine64" wineboot --init </dev/null >/dev/null 2>&1 \
-    || die "wineboot --init failed for $WINEPREFIX"
-  "$wineserver" -w </dev/null >/dev/null 2>&1 || true
+  echo "wine-run: creating WINEPREFIX $WINEPREFIX (first run, ~10-20 s)" >&2
+  detached "$wine64" wineboot --init || die "wineboot --init failed for $WINEPREFIX"
+  detached "$wineserver" -w || true
   touch "$stamp"
 fi
-start_server
+# A persistent server (exits $persist s after its last client). If one
+# already runs for this prefix the new one exits at once. Then a no-op
+# Windows program, detached, so the system processes are (already) up with
+# harmless fds, and so the server's idle timer restarts: it cannot expire
+# between here and our program connecting (the shutdown race).
+detached "$wineserver" -p"$persist" || true
+detached "$wine64" cmd.exe /c exit 0 || true
 flock -u 9
 exec 9>&-
 

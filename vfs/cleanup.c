@@ -76,8 +76,8 @@ static int ws_journal_is_hot(const char *zDb) {
     hot = 0;
   } else if (size >= 8) {
     unsigned char hdr[8];
-    int i;
     if (f->pMethods->xRead(f, hdr, 8, 0) == SQLITE_OK) {
+      int i;
       hot = 0;
       for (i = 0; i < 8; i++)
         hot |= hdr[i] != 0;
