@@ -247,13 +247,22 @@ static void ws_last_close_cleanup(ws_db *db) {
   }
 }
 
-/* Deferred deletes of other kinds (the database itself, whose delete came
-** while this process had it open). Rule (A): under the lock, or for the
-** database file, only once nothing in this process has it open. */
+/*
+** A delete of the database file itself that came while this process had it
+** open. Rule (A): only once no connection in any process has it open, which
+** the EXCLUSIVE lock proves; on unix it is deleted under the lock, on
+** Windows right after our own handle (which would block it) is closed.
+*/
 static void ws_run_deferred_main(ws_db *db) {
-  int transient;
+  sqlite3_file *lock = 0;
+  int transient, rc;
   if (!(db->pending & WS_SIDE_MAIN)) return;
-  if (ws_delete_once(db->path, WS_SIDE_MAIN, &transient) == SQLITE_OK) {
+  if (ws_lock_database(db->path, &lock) != SQLITE_OK) return; /* in use: keep owing it */
+  rc = SQLITE_ERROR;
+  if (ws_platform_can_delete_open_file()) rc = ws_delete_once(db->path, WS_SIDE_MAIN, &transient);
+  ws_unlock_database(lock);
+  if (rc != SQLITE_OK) rc = ws_delete_once(db->path, WS_SIDE_MAIN, &transient);
+  if (rc == SQLITE_OK) {
     ws_db_lock(db);
     db->pending &= ~(unsigned)WS_SIDE_MAIN;
     ws_db_unlock(db);
