@@ -682,7 +682,7 @@ void ws_private_close(sqlite3_file *f) {
 int walsafe_register(const char *zParent, int makeDefault) {
   sqlite3_mutex *m;
   sqlite3_vfs *parent, *existing;
-  int rc = sqlite3_initialize();
+  int rc = ws_sqlite_initialize();
   if (rc != SQLITE_OK) return rc;
   ws_clear_errmsg();
   m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_VFS2);
@@ -731,7 +731,7 @@ int walsafe_unregister(void) {
   sqlite3_mutex *m;
   long long nOpen;
   int rc = SQLITE_OK;
-  if (sqlite3_initialize() != SQLITE_OK || !g.registered) {
+  if (ws_sqlite_initialize() != SQLITE_OK || !g.registered) {
     ws_set_errmsg("walsafe_unregister: walsafe is not registered");
     return SQLITE_MISUSE;
   }

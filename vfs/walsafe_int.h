@@ -12,8 +12,12 @@
 #ifdef WALSAFE_EXTENSION
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
+/* An extension is loaded by a connection, so SQLite is initialized, and
+** sqlite3_initialize() is not in the extension API. */
+#define ws_sqlite_initialize() SQLITE_OK
 #else
 #include <sqlite3.h>
+#define ws_sqlite_initialize() sqlite3_initialize()
 #endif
 
 #include <stddef.h>
