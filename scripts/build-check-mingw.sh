@@ -112,7 +112,6 @@ apt_opts=(
   -o "Dir::State=$aptdir/state"
   -o "Dir::State::status=/var/lib/dpkg/status"
   -o "Dir::Cache=$aptdir/cache"
-  -o "Debug::NoLocking=true"      # private dirs: don't contend for /var/lib/apt locks
   -o "APT::Get::List-Cleanup=true"
 )
 

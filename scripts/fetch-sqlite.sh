@@ -53,7 +53,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 log "npm pack $NPM_PKG"
 # Private npm cache so we neither depend on nor pollute ~/.npm.
-(cd "$tmp" && npm pack --silent --cache "$tmp/npm-cache" "$NPM_PKG" >/dev/null) \
+(cd "$tmp" && npm pack --silent --ignore-scripts --cache "$tmp/npm-cache" "$NPM_PKG" >/dev/null) \
   || die "npm pack $NPM_PKG failed"
 [[ -f "$tmp/$TARBALL" ]] || die "npm pack did not produce $TARBALL"
 
