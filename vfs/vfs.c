@@ -23,9 +23,11 @@ static struct {
   sqlite3_vfs vfs;     /* what SQLite sees */
   sqlite3_vfs *parent; /* the VFS underneath */
   int registered;
-  int retry_ms;         /* WALSAFE_CONFIG_RETRY_MS */
-  int cleanup_mode;     /* WALSAFE_CONFIG_CLEANUP */
-  sqlite3_mutex *mutex; /* guards the two options above */
+  int retry_ms;              /* WALSAFE_CONFIG_RETRY_MS */
+  int cleanup_mode;          /* WALSAFE_CONFIG_CLEANUP */
+  sqlite3_mutex *mutex;      /* guards the two options above and the two below */
+  int native_retry_taken;    /* the win32 VFS's own retry is turned down */
+  int native_retry_saved[2]; /* its count and delay before, for unregister */
   /* File method tables by the real file's iVersion (1..3) and whether it
   ** has shared memory, so WAL and mmap availability stay as below. */
   sqlite3_io_methods methods[4][2];
@@ -274,6 +276,51 @@ static int ws_kind_of(sqlite3_filename zName, int flags) {
   return WS_KIND_OTHER;
 }
 
+/*
+** The win32 VFS retries a sharing violation inside each call for about
+** 1.4 s (winRetryIoerr: 10 retries, 25 ms more each time). Under walsafe's
+** own loop the two would add up, and a file released mid-wait would be seen
+** up to 250 ms late. So while walsafe is registered, the native retry is
+** turned down to 1 retry of 1 ms (SQLITE_FCNTL_WIN32_AV_RETRY, process-wide)
+** and walsafe's wall-time budget is the one in force; walsafe_unregister()
+** gives the old values back. Parents without that control answer
+** SQLITE_NOTFOUND and nothing changes.
+*/
+static void ws_take_over_native_retry(sqlite3_file *real) {
+  int saved[2] = {-1, -1}, mine[2] = {1, 1};
+  sqlite3_mutex_enter(g.mutex);
+  if (!g.native_retry_taken && real->pMethods->xFileControl(real, SQLITE_FCNTL_WIN32_AV_RETRY, saved) == SQLITE_OK &&
+      real->pMethods->xFileControl(real, SQLITE_FCNTL_WIN32_AV_RETRY, mine) == SQLITE_OK) {
+    g.native_retry_saved[0] = saved[0];
+    g.native_retry_saved[1] = saved[1];
+    g.native_retry_taken = 1;
+  }
+  sqlite3_mutex_leave(g.mutex);
+}
+
+/* Give the native retry back (walsafe_unregister). Any file of the parent's
+** carries the control: a temporary one serves. */
+static void ws_give_back_native_retry(void) {
+  sqlite3_file *f;
+  if (!g.native_retry_taken) return;
+  f = sqlite3_malloc(g.parent->szOsFile);
+  if (f) {
+    int outFlags = 0;
+    memset(f, 0, (size_t)g.parent->szOsFile);
+    if (g.parent->xOpen(g.parent, 0, f,
+                        SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_DELETEONCLOSE | SQLITE_OPEN_EXCLUSIVE,
+                        &outFlags) == SQLITE_OK) {
+      int saved[2];
+      saved[0] = g.native_retry_saved[0];
+      saved[1] = g.native_retry_saved[1];
+      if (f->pMethods->xFileControl(f, SQLITE_FCNTL_WIN32_AV_RETRY, saved) == SQLITE_OK) g.native_retry_taken = 0;
+    }
+    if (f->pMethods) f->pMethods->xClose(f);
+    sqlite3_free(f);
+  }
+}
+
 /* Settings from the main database's URI. 0, or SQLITE_MISUSE with a log
 ** line for a bad value. */
 static int ws_apply_uri(ws_db *db, sqlite3_filename zName) {
@@ -387,6 +434,7 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
     return rc;
   }
   if (r.attempts > 0) ws_count(WS_C_RETRY_SUCCESSES);
+  if (kind == WS_KIND_MAIN) ws_take_over_native_retry(p->real);
   p->base.pMethods = ws_methods_for(p->real->pMethods);
   p->kind = kind;
   p->open_flags = outFlags ? outFlags : flags;
@@ -751,6 +799,7 @@ int walsafe_unregister(void) {
     int wasDefault = sqlite3_vfs_find(0) == &g.vfs;
     rc = sqlite3_vfs_unregister(&g.vfs);
     if (rc == SQLITE_OK) {
+      ws_give_back_native_retry();
       g.registered = 0;
       if (wasDefault) rc = sqlite3_vfs_register(g.parent, 1);
     }
