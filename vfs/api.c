@@ -37,8 +37,7 @@ static int ws_check_path(const char *zFunc, const char *zPath, char **pzFull) {
 int walsafe_handle_count(const char *zDbPath) {
   char *zFull = 0;
   ws_db *db;
-  int rc = ws_check_path("walsafe_handle_count", zDbPath, &zFull), n = 0, exists = 0;
-  sqlite3_vfs *parent = ws_parent();
+  int rc = ws_check_path("walsafe_handle_count", zDbPath, &zFull), n = 0;
   if (rc != SQLITE_OK) return -rc;
   db = ws_registry_find(zFull);
   if (db) {
@@ -46,7 +45,7 @@ int walsafe_handle_count(const char *zDbPath) {
     n = ws_registry_handle_total(db);
     ws_db_unlock(db);
     ws_registry_release(db);
-  } else if (parent->xAccess(parent, zFull, SQLITE_ACCESS_EXISTS, &exists) != SQLITE_OK || !exists) {
+  } else if (!ws_file_exists(zFull)) {
     ws_set_errmsg("walsafe_handle_count: no such database: %s", zFull);
     sqlite3_free(zFull);
     return -SQLITE_NOTFOUND;

@@ -27,10 +27,16 @@
 /* ---------------------------------------------------------------------------
 ** Looking at side files through the parent
 */
-static int ws_exists(const char *zPath) {
+/* Both native parents answer SQLITE_ACCESS_EXISTS with "no" for a file of
+** zero bytes (an empty journal is no journal to SQLite), but an emptied -wal,
+** a TRUNCATE-mode -journal or a new database is still a file on disk that
+** cleanup must see; so a file the parent can read and write exists too. */
+int ws_file_exists(const char *zPath) {
   sqlite3_vfs *parent = ws_parent();
   int res = 0;
   if (parent->xAccess(parent, zPath, SQLITE_ACCESS_EXISTS, &res) != SQLITE_OK) return 1; /* assume yes */
+  if (res) return 1;
+  if (parent->xAccess(parent, zPath, SQLITE_ACCESS_READWRITE, &res) != SQLITE_OK) return 1;
   return res != 0;
 }
 
@@ -45,7 +51,7 @@ static char *ws_side_name(const char *zDb, int side) {
 
 static int ws_side_exists(const char *zDb, int side) {
   char *z = ws_side_name(zDb, side);
-  int res = z ? ws_exists(z) : 1;
+  int res = z ? ws_file_exists(z) : 1;
   sqlite3_free(z);
   return res;
 }
@@ -121,7 +127,7 @@ static int ws_delete_once(const char *zDb, int side, int *pTransient) {
   *pTransient = 0;
   if (z == 0) return SQLITE_NOMEM;
   rc = parent->xDelete(parent, z, 0);
-  if (rc == SQLITE_IOERR_DELETE_NOENT || (rc != SQLITE_OK && !ws_exists(z))) rc = SQLITE_OK;
+  if (rc == SQLITE_IOERR_DELETE_NOENT || (rc != SQLITE_OK && !ws_file_exists(z))) rc = SQLITE_OK;
   if (rc != SQLITE_OK) *pTransient = ws_platform_is_transient(parent->xGetLastError(parent, 0, 0), z);
   sqlite3_free(z);
   return rc;
@@ -202,7 +208,7 @@ static int ws_checkpoint_private(const char *zDb, int busy_ms) {
 ** After the last close
 */
 static void ws_last_close_cleanup(ws_db *db) {
-  int mode = ws_cleanup_mode(db);
+  int mode = ws_cleanup_mode(db), persist_wal, no_ckpt, owed_wal;
   sqlite3_int64 wal;
   unsigned left;
   if (mode == WALSAFE_CLEANUP_OFF) return;
@@ -214,10 +220,15 @@ static void ws_last_close_cleanup(ws_db *db) {
     return;
   }
   ws_count(WS_C_CLEANUPS_RUN);
-  if (mode == WALSAFE_CLEANUP_AUTO && (db->persist_wal || db->no_ckpt_on_close)) {
+  ws_db_lock(db);
+  persist_wal = db->persist_wal;
+  no_ckpt = db->no_ckpt_on_close;
+  owed_wal = (db->pending & WS_SIDE_WAL) != 0;
+  ws_db_unlock(db);
+  if (mode == WALSAFE_CLEANUP_AUTO && (persist_wal || no_ckpt)) {
     ws_count(WS_C_CLEANUPS_SKIPPED);
     sqlite3_log(SQLITE_NOTICE, "walsafe: kept the -wal of %s: the last connection asked for %s", db->path,
-                db->persist_wal ? "SQLITE_FCNTL_PERSIST_WAL" : "no checkpoint on close");
+                persist_wal ? "SQLITE_FCNTL_PERSIST_WAL" : "no checkpoint on close");
     return;
   }
   if (wal > 0) {
@@ -231,7 +242,7 @@ static void ws_last_close_cleanup(ws_db *db) {
   }
   /* A delete that already spent its budget under SQLite's lock gets one
   ** more try here; files SQLite never tried to delete get the full budget. */
-  left = ws_remove_wal_and_shm(db, (db->pending & WS_SIDE_WAL) ? 0 : ws_retry_budget_ms(db));
+  left = ws_remove_wal_and_shm(db, owed_wal ? 0 : ws_retry_budget_ms(db));
   ws_db_lock(db);
   if (db->pending & ~left & (WS_SIDE_WAL | WS_SIDE_SHM)) ws_count(WS_C_DEFERRED_DONE);
   db->pending = (db->pending & ~(unsigned)(WS_SIDE_WAL | WS_SIDE_SHM)) | left;
@@ -255,8 +266,11 @@ static void ws_last_close_cleanup(ws_db *db) {
 */
 static void ws_run_deferred_main(ws_db *db) {
   sqlite3_file *lock = 0;
-  int transient, rc;
-  if (!(db->pending & WS_SIDE_MAIN)) return;
+  int transient, rc, owed;
+  ws_db_lock(db);
+  owed = (db->pending & WS_SIDE_MAIN) != 0;
+  ws_db_unlock(db);
+  if (!owed) return;
   if (ws_lock_database(db->path, &lock) != SQLITE_OK) return; /* in use: keep owing it */
   rc = SQLITE_ERROR;
   if (ws_platform_can_delete_open_file()) rc = ws_delete_once(db->path, WS_SIDE_MAIN, &transient);
@@ -290,16 +304,17 @@ void ws_after_close(ws_file *f) {
 
 /* A cheap chance (next open, unregister): one try, no waiting. */
 void ws_cleanup_leftovers(ws_db *db) {
-  unsigned left;
+  unsigned left, owed;
   int run;
   ws_db_lock(db);
   run = db->pending && !db->cleanup_running && ws_registry_handle_total(db) == 0 && db->n_shm == 0;
   if (run) db->cleanup_running = 1;
+  owed = db->pending & (WS_SIDE_WAL | WS_SIDE_SHM);
   ws_db_unlock(db);
   if (!run) return;
-  left = (db->pending & (WS_SIDE_WAL | WS_SIDE_SHM)) ? ws_remove_wal_and_shm(db, 0) : 0;
+  left = owed ? ws_remove_wal_and_shm(db, 0) : 0;
   ws_db_lock(db);
-  if ((db->pending & (WS_SIDE_WAL | WS_SIDE_SHM)) && !left) ws_count(WS_C_DEFERRED_DONE);
+  if (owed && !left) ws_count(WS_C_DEFERRED_DONE);
   db->pending = (db->pending & ~(unsigned)(WS_SIDE_WAL | WS_SIDE_SHM)) | left;
   ws_db_unlock(db);
   ws_run_deferred_main(db);

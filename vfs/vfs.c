@@ -36,18 +36,28 @@ static struct {
 sqlite3_vfs *ws_parent(void) { return g.registered ? g.parent : 0; }
 int ws_is_registered(void) { return g.registered; }
 
-int ws_retry_budget_ms(const ws_db *db) {
-  int ms;
-  if (db && db->retry_ms >= 0) return db->retry_ms;
+int ws_retry_budget_ms(ws_db *db) {
+  int ms = -1;
+  if (db) {
+    ws_db_lock(db);
+    ms = db->retry_ms;
+    ws_db_unlock(db);
+  }
+  if (ms >= 0) return ms;
   sqlite3_mutex_enter(g.mutex);
   ms = g.retry_ms;
   sqlite3_mutex_leave(g.mutex);
   return ms;
 }
 
-int ws_cleanup_mode(const ws_db *db) {
-  int mode;
-  if (db && db->cleanup_mode >= 0) return db->cleanup_mode;
+int ws_cleanup_mode(ws_db *db) {
+  int mode = -1;
+  if (db) {
+    ws_db_lock(db);
+    mode = db->cleanup_mode;
+    ws_db_unlock(db);
+  }
+  if (mode >= 0) return mode;
   sqlite3_mutex_enter(g.mutex);
   mode = g.cleanup_mode;
   sqlite3_mutex_leave(g.mutex);
@@ -65,7 +75,9 @@ static int ws_close(sqlite3_file *pFile) {
     ** application asked to keep is kept (cleanup.c). */
     int persist = -1;
     if (p->real->pMethods->xFileControl(p->real, SQLITE_FCNTL_PERSIST_WAL, &persist) == SQLITE_OK) {
+      ws_db_lock(p->db);
       p->db->persist_wal = (unsigned char)(persist == 1);
+      ws_db_unlock(p->db);
     }
   }
   rc = p->real->pMethods->xClose(p->real);
@@ -356,12 +368,12 @@ static int ws_open_was_downgraded(sqlite3_filename zName, int flags, int outFlag
 }
 
 static void ws_warn_network(ws_db *db) {
-  int warn = 0;
-  if (db->network_warned || !ws_platform_is_network_path(db->path)) return;
+  int warn;
   ws_db_lock(db);
   warn = !db->network_warned;
   db->network_warned = 1;
   ws_db_unlock(db);
+  if (warn) warn = ws_platform_is_network_path(db->path);
   if (warn) {
     sqlite3_log(SQLITE_WARNING,
                 "walsafe: %s is on a network file system; WAL mode is not safe there "
@@ -393,7 +405,7 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
       }
       /* The next open is a chance to remove what a scanner kept us from
       ** deleting before (cleanup.c says why it is safe). */
-      if (db->pending) ws_cleanup_leftovers(db);
+      ws_cleanup_leftovers(db);
     } else if (kind == WS_KIND_WAL) {
       ws_warn_network(db);
     }

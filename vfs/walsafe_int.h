@@ -85,8 +85,8 @@ struct ws_db {
 /* ---- global state (vfs.c) ---- */
 sqlite3_vfs *ws_parent(void); /* NULL before registration */
 int ws_is_registered(void);
-int ws_retry_budget_ms(const ws_db *db); /* per-database or process-wide */
-int ws_cleanup_mode(const ws_db *db);
+int ws_retry_budget_ms(ws_db *db); /* per-database or process-wide */
+int ws_cleanup_mode(ws_db *db);
 int ws_full_pathname(const char *zPath, char **pzFull); /* sqlite3_malloc'd */
 /* Open a file of the database zDbPath through the parent, bypassing the
 ** registry (flags as for xOpen; kind WS_KIND_MAIN or WS_KIND_WAL). The
@@ -121,6 +121,7 @@ int ws_retry_wait(ws_retry *r); /* 1: slept, try again; 0: budget spent */
 /* ---- last close and deletes (cleanup.c) ---- */
 void ws_after_close(ws_file *f);
 void ws_cleanup_leftovers(ws_db *db); /* pending side files, under a lock */
+int ws_file_exists(const char *zPath); /* also when empty; 1 if unsure */
 int ws_delete_database(const char *zPath, int timeoutMs, char **pzReport);
 char *ws_open_report(ws_db *db); /* caller holds the lock; sqlite3_malloc'd */
 
