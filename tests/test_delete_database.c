@@ -1,0 +1,302 @@
+/*
+** test_delete_database.c: walsafe_delete_database(). It removes the
+** database and its -wal, -shm and -journal; waits for this process's
+** handles to close; when one stays open, or another process has the
+** database open, it deletes nothing and says what is open; a -wal with
+** frames is emptied first, so one that cannot be deleted holds nothing.
+*/
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support.h"
+
+/* A WAL database whose last connection skipped its checkpoint: main, -wal
+** (with the last `rows` rows in frames) and -shm on disk. */
+static void make_db_with_wal_frames(const char *path, int rows) {
+  sqlite3 *db;
+  char *sql;
+  ts_make_wal_db(path, "unix", 1);
+  db = ts_open_rw(path, "unix");
+  ck_assert_int_eq(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, 0), SQLITE_OK);
+  sql = sqlite3_mprintf(
+      "WITH RECURSIVE c(i) AS (SELECT 2 UNION ALL SELECT i+1 FROM c WHERE i<%d)"
+      " INSERT INTO t SELECT i FROM c",
+      rows);
+  ts_exec(db, sql);
+  sqlite3_free(sql);
+  ts_close(db);
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN | TS_WAL | TS_SHM);
+  ck_assert_int_gt(ts_file_size(ts_path("x.db-wal")), 0);
+}
+
+static void write_zeros(const char *path, int n) {
+  char zeros[512] = {0};
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, zeros, (size_t)n), n);
+  close(fd);
+}
+
+START_TEST(removes_the_database_and_all_three_side_files) {
+  const char *path = ts_path("x.db");
+  long long tracked = ts_counters().databases_tracked;
+  make_db_with_wal_frames(path, 50);
+  write_zeros(ts_path("x.db-journal"), 512); /* a journal with no live header */
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN | TS_WAL | TS_SHM | TS_JOURNAL);
+  ck_assert_int_eq(walsafe_delete_database(path, 1000), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+  ck_assert_str_eq(walsafe_errmsg(), "");
+  ck_assert_int_eq(ts_counters().databases_tracked, tracked);
+}
+END_TEST
+
+START_TEST(removes_empty_side_files_too) {
+  const char *path = ts_path("x.db");
+  sqlite3 *db = ts_open_rw(path, "unix");
+  ts_exec(db, "PRAGMA journal_mode=TRUNCATE; CREATE TABLE t(x); INSERT INTO t VALUES (1)");
+  ts_close(db);
+  ck_assert_int_eq(ts_file_size(ts_path("x.db-journal")), 0); /* TRUNCATE leaves it */
+  write_zeros(ts_path("x.db-wal"), 0);
+  ck_assert_int_eq(walsafe_delete_database(path, 1000), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
+START_TEST(an_empty_database_file_is_deleted_not_reported_missing) {
+  const char *path = ts_path("x.db");
+  write_zeros(path, 0);
+  ck_assert_int_eq(walsafe_delete_database(path, 1000), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
+START_TEST(nonexistent_database_is_notfound) {
+  ck_assert_int_eq(walsafe_delete_database(ts_path("nothing.db"), 100), SQLITE_NOTFOUND);
+  ck_assert_ptr_nonnull(strstr(walsafe_errmsg(), "no such database"));
+}
+END_TEST
+
+static void *close_after_a_while(void *arg) {
+  usleep(150 * 1000);
+  sqlite3_close((sqlite3 *)arg);
+  return 0;
+}
+
+START_TEST(waits_for_this_processs_handles_to_close) {
+  const char *path = ts_path("x.db");
+  sqlite3 *db;
+  pthread_t closer;
+  ts_make_wal_db(path, "walsafe", 5);
+  db = ts_open_rw(path, "walsafe");
+  ts_exec(db, "INSERT INTO t VALUES (6)");
+  ck_assert_int_eq(pthread_create(&closer, 0, close_after_a_while, db), 0);
+  ck_assert_int_eq(walsafe_delete_database(path, 10000), SQLITE_OK);
+  ck_assert_int_eq(pthread_join(closer, 0), 0);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+  ck_assert_int_eq(ts_counters().files_open, 0);
+}
+END_TEST
+
+START_TEST(open_handle_means_busy_with_a_report_and_nothing_deleted) {
+  const char *path = ts_path("x.db");
+  walsafe_counters before;
+  const char *msg;
+  sqlite3 *db;
+  ts_make_wal_db(path, "walsafe", 5);
+  db = ts_open_rw(path, "walsafe");
+  ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM t"), 5);
+  before = ts_counters();
+  ck_assert_int_eq(walsafe_delete_database(path, 100), SQLITE_BUSY);
+  msg = walsafe_errmsg();
+  ck_assert_ptr_nonnull(strstr(msg, "nothing deleted"));
+  ck_assert_ptr_nonnull(strstr(msg, "2 handle(s) open"));
+  ck_assert_ptr_nonnull(strstr(msg, "main=1 wal=1 journal=0"));
+  ck_assert_ptr_nonnull(strstr(msg, "main handle (read-write) open for "));
+  ck_assert_ptr_nonnull(strstr(msg, "wal handle"));
+  ck_assert_ptr_nonnull(strstr(msg, " ms"));
+  ck_assert_int_eq(ts_counters().failures, before.failures + 1);
+  ck_assert(ts_log_contains(SQLITE_WARNING, "nothing deleted"));
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN | TS_WAL | TS_SHM);
+  ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM t"), 5);
+  /* Timeout 0: no waiting at all. */
+  ck_assert_int_eq(walsafe_delete_database(path, 0), SQLITE_BUSY);
+  ts_close(db);
+  ck_assert_int_eq(walsafe_delete_database(path, 0), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
+START_TEST(wal_with_frames_is_emptied_before_a_delete_that_fails) {
+  const char *path = ts_path("x.db");
+  sqlite3 *db;
+  int rc;
+  make_db_with_wal_frames(path, 300);
+  ts_fault_unlink("x.db-wal", EACCES, -1);
+  rc = walsafe_delete_database(path, 300);
+  ck_assert_int_ne(rc, SQLITE_OK);
+  ck_assert_int_ne(rc, SQLITE_BUSY);
+  ck_assert_ptr_nonnull(strstr(walsafe_errmsg(), "-wal"));
+  ck_assert_int_eq(ts_file_size(ts_path("x.db-wal")), 0);
+  ck_assert(ts_exists(path)); /* side files go first: the database stays */
+  ts_faults_clear();
+  /* Nothing was lost: the frames are in the database file. */
+  db = ts_open(path, "unix", SQLITE_OPEN_READONLY);
+  ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM t"), 300);
+  ts_close(db);
+  ck_assert_int_eq(walsafe_delete_database(path, 1000), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
+START_TEST(transient_delete_failures_are_retried_within_the_timeout) {
+  const char *path = ts_path("x.db");
+  make_db_with_wal_frames(path, 10);
+  ts_fault_unlink("x.db", EBUSY, 3);
+  ck_assert_int_eq(walsafe_delete_database(path, 5000), SQLITE_OK);
+  ck_assert_int_eq(ts_faults_injected(), 3);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
+/* A child process that opens path, holds a read transaction until the
+** parent writes to `go`, checks it still reads `rows`, and exits 0. */
+static pid_t spawn_reader(const char *path, int rows, int *pGo) {
+  int ready[2], go[2];
+  char c;
+  pid_t pid;
+  ck_assert_int_eq(pipe(ready), 0);
+  ck_assert_int_eq(pipe(go), 0);
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    sqlite3 *db = 0;
+    sqlite3_stmt *st = 0;
+    int ok;
+    close(ready[0]);
+    close(go[1]);
+    ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, "unix") == SQLITE_OK &&
+         sqlite3_exec(db, "BEGIN", 0, 0, 0) == SQLITE_OK &&
+         sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &st, 0) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+         sqlite3_column_int(st, 0) == rows;
+    sqlite3_reset(st);
+    if (write(ready[1], ok ? "1" : "0", 1) != 1) ok = 0;
+    if (read(go[0], &c, 1) != 1) ok = 0;
+    ok = ok && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == rows;
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "COMMIT", 0, 0, 0);
+    ok = ok && sqlite3_close(db) == SQLITE_OK;
+    _exit(ok ? 0 : 1);
+  }
+  close(ready[1]);
+  close(go[0]);
+  ck_assert_int_eq(read(ready[0], &c, 1), 1);
+  ck_assert_int_eq(c, '1');
+  close(ready[0]);
+  *pGo = go[1];
+  return pid;
+}
+
+static void finish_child(pid_t pid, int go) {
+  int status = 0;
+  ck_assert_int_eq(write(go, "x", 1), 1);
+  close(go);
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child failed (status %d)", status);
+}
+
+START_TEST(database_open_in_another_process_is_busy_and_nothing_is_deleted) {
+  const char *path = ts_path("x.db");
+  int go;
+  pid_t child;
+  ts_make_wal_db(path, "walsafe", 7);
+  child = spawn_reader(path, 7, &go);
+  ck_assert_int_eq(walsafe_handle_count(path), 0); /* none in this process */
+  ck_assert_int_eq(walsafe_delete_database(path, 200), SQLITE_BUSY);
+  ck_assert_ptr_nonnull(strstr(walsafe_errmsg(), "another process"));
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN | TS_WAL | TS_SHM);
+  finish_child(child, go);
+  ck_assert_int_eq(walsafe_delete_database(path, 1000), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
+START_TEST(database_with_a_hot_journal_is_rolled_back_and_deleted) {
+  const char *path = ts_path("x.db");
+  sqlite3 *db = ts_open_rw(path, "unix");
+  pid_t pid;
+  int status = 0;
+  ts_exec(db,
+          "PRAGMA journal_mode=DELETE; CREATE TABLE t(x);"
+          "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<2000)"
+          " INSERT INTO t SELECT randomblob(500) FROM c;");
+  ts_close(db);
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    /* Spill a big transaction into the database file, then die. */
+    sqlite3 *c = 0;
+    int ok = sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE, "unix") == SQLITE_OK &&
+             sqlite3_exec(c, "PRAGMA cache_size=10; BEGIN; UPDATE t SET x = randomblob(500);", 0, 0, 0) == SQLITE_OK;
+    _exit(ok ? 0 : 1);
+  }
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ck_assert_int_gt(ts_file_size(ts_path("x.db-journal")), 0);
+  ck_assert_int_eq(walsafe_delete_database(path, 2000), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
+START_TEST(sql_function_deletes_a_closed_database_and_reports_a_busy_one) {
+  const char *path = ts_path("x.db");
+  sqlite3 *db, *other;
+  char *sql, *err = 0;
+  ts_make_wal_db(path, "walsafe", 3);
+  db = ts_open_rw(ts_path("control.db"), "walsafe");
+  ck_assert_int_eq(sqlite3_walsafe_init(db, &err, 0), SQLITE_OK_LOAD_PERMANENTLY);
+  other = ts_open_rw(path, "walsafe");
+  sql = sqlite3_mprintf("SELECT walsafe_delete_database('%q', 50)", path);
+  ck_assert_int_eq(sqlite3_exec(db, sql, 0, 0, 0), SQLITE_BUSY);
+  ck_assert_ptr_nonnull(strstr(sqlite3_errmsg(db), "main handle"));
+  ts_close(other);
+  ck_assert_int_eq(ts_query_int(db, sql), 1);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+  sqlite3_free(sql);
+  ts_close(db);
+  sqlite3_reset_auto_extension();
+  ck_assert_int_eq(walsafe_register("unix", 0), SQLITE_OK); /* init made it the default */
+  ck_assert_int_eq(walsafe_unregister(), SQLITE_OK);
+  ck_assert_int_eq(walsafe_register("unix", 0), SQLITE_OK);
+}
+END_TEST
+
+static Suite *delete_database_suite(void) {
+  Suite *s = suite_create("delete_database");
+  TCase *tc = tcase_create("delete");
+  tcase_add_checked_fixture(tc, ts_setup, ts_teardown);
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, removes_the_database_and_all_three_side_files);
+  tcase_add_test(tc, removes_empty_side_files_too);
+  tcase_add_test(tc, an_empty_database_file_is_deleted_not_reported_missing);
+  tcase_add_test(tc, nonexistent_database_is_notfound);
+  tcase_add_test(tc, waits_for_this_processs_handles_to_close);
+  tcase_add_test(tc, open_handle_means_busy_with_a_report_and_nothing_deleted);
+  tcase_add_test(tc, wal_with_frames_is_emptied_before_a_delete_that_fails);
+  tcase_add_test(tc, transient_delete_failures_are_retried_within_the_timeout);
+  tcase_add_test(tc, database_open_in_another_process_is_busy_and_nothing_is_deleted);
+  tcase_add_test(tc, database_with_a_hot_journal_is_rolled_back_and_deleted);
+  tcase_add_test(tc, sql_function_deletes_a_closed_database_and_reports_a_busy_one);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  ts_process_init(1);
+  return ts_run(delete_database_suite());
+}
