@@ -61,8 +61,9 @@ for v in "${variants[@]}"; do
     valgrind) run_variant valgrind "-L linux" -- -DWALSAFE_VALGRIND=ON ;;
     windows)
       scripts/build-check-mingw.sh "$root/.deps/mingw-check"
-      run_variant windows "" -- --toolchain "$root/cmake/mingw-w64-x86_64.cmake" \
-        -DWALSAFE_SQLITE_AMALGAMATION="$amalgamation" -DWALSAFE_CHECK_PREFIX="$root/.deps/mingw-check"
+      # Cross-built with mingw-w64, run by ctest under Wine (scripts/wine-run.sh).
+      run_variant windows "-L windows" -- --toolchain "$root/cmake/mingw-w64-x86_64.cmake" \
+        -DWALSAFE_SQLITE_AMALGAMATION="$amalgamation" -DMINGW_CHECK_PREFIX="$root/.deps/mingw-check"
       ;;
     *) echo "unknown variant $v" >&2; exit 2 ;;
   esac

@@ -57,8 +57,15 @@ int walsafe_handle_count(const char *zDbPath) {
 
 int walsafe_delete_database(const char *zDbPath, int timeoutMs) {
   char *zFull = 0, *zReport = 0;
+  size_t nDb;
   int rc = ws_check_path("walsafe_delete_database", zDbPath, &zFull);
   if (rc != SQLITE_OK) return rc;
+  if (ws_side_of_path(zFull, &nDb) != 0) {
+    /* Its own lock would prove nothing: nobody locks a side file. */
+    ws_set_errmsg("walsafe_delete_database: %s is a -wal, -shm or -journal; pass the database", zFull);
+    sqlite3_free(zFull);
+    return SQLITE_MISUSE;
+  }
   if (timeoutMs < 0 || timeoutMs > WALSAFE_MAX_RETRY_MS) {
     ws_set_errmsg("walsafe_delete_database: timeout %d ms is out of range 0..%d", timeoutMs, WALSAFE_MAX_RETRY_MS);
     sqlite3_free(zFull);

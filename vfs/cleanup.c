@@ -271,16 +271,25 @@ static void ws_run_deferred_main(ws_db *db) {
   owed = (db->pending & WS_SIDE_MAIN) != 0;
   ws_db_unlock(db);
   if (!owed) return;
-  if (ws_lock_database(db->path, &lock) != SQLITE_OK) return; /* in use: keep owing it */
-  rc = SQLITE_ERROR;
-  if (ws_platform_can_delete_open_file()) rc = ws_delete_once(db->path, WS_SIDE_MAIN, &transient);
-  ws_unlock_database(lock);
-  if (rc != SQLITE_OK) rc = ws_delete_once(db->path, WS_SIDE_MAIN, &transient);
+  /* Only at the last close of the life it was asked in: a later open may
+  ** find another database there (written by another process, or made
+  ** anew), which nobody asked to delete. */
+  ws_db_lock(db);
+  db->pending &= ~(unsigned)WS_SIDE_MAIN;
+  ws_db_unlock(db);
+  rc = ws_lock_database(db->path, &lock);
   if (rc == SQLITE_OK) {
-    ws_db_lock(db);
-    db->pending &= ~(unsigned)WS_SIDE_MAIN;
-    ws_db_unlock(db);
+    rc = SQLITE_ERROR;
+    if (ws_platform_can_delete_open_file()) rc = ws_delete_once(db->path, WS_SIDE_MAIN, &transient);
+    ws_unlock_database(lock);
+    if (rc != SQLITE_OK) rc = ws_delete_once(db->path, WS_SIDE_MAIN, &transient);
+  }
+  if (rc == SQLITE_OK) {
     ws_count(WS_C_DEFERRED_DONE);
+  } else {
+    ws_count(WS_C_FAILURES);
+    sqlite3_log(SQLITE_WARNING, "walsafe: deferred delete of %s dropped (%s)", db->path,
+                rc == SQLITE_BUSY ? "another connection has it open" : sqlite3_errstr(rc));
   }
 }
 
@@ -316,9 +325,6 @@ void ws_cleanup_leftovers(ws_db *db) {
   ws_db_lock(db);
   if (owed && !left) ws_count(WS_C_DEFERRED_DONE);
   db->pending = (db->pending & ~(unsigned)(WS_SIDE_WAL | WS_SIDE_SHM)) | left;
-  ws_db_unlock(db);
-  ws_run_deferred_main(db);
-  ws_db_lock(db);
   db->cleanup_running = 0;
   ws_db_unlock(db);
 }
@@ -368,16 +374,32 @@ static char *ws_describe_left(const char *zDb, unsigned left, const char *zWhy) 
                          (left & WS_SIDE_SHM) ? "-shm " : "", (left & WS_SIDE_JOURNAL) ? "-journal " : "", zWhy);
 }
 
+/* The entry walsafe_delete_database() is deleting on this thread: its own
+** private checkpoint connection may open it, nobody else may. */
+static WS_THREAD_LOCAL ws_db *ws_deleting_here;
+
+int ws_open_refused(ws_db *db) {
+  int refused;
+  ws_db_lock(db);
+  refused = db->deleting && ws_deleting_here != db;
+  ws_db_unlock(db);
+  return refused;
+}
+
 /* Wait (to the deadline) until nothing in this process has db open, then
-** claim it (cleanup_running) so no last-close cleanup runs beside us. */
+** claim it (cleanup_running) so no last-close cleanup runs beside us, and
+** (deleting) so no new connection opens it while we delete. */
 static int ws_claim(ws_db *db, sqlite3_int64 deadline, char **pzReport) {
   for (;;) {
     int busy;
     ws_db_lock(db);
-    busy = ws_registry_handle_total(db) > 0 || db->n_shm > 0 || db->cleanup_running;
-    if (!busy)
+    /* refs > 1: an xOpen has taken the entry and not yet counted its handle. */
+    busy = ws_registry_handle_total(db) > 0 || db->n_shm > 0 || db->cleanup_running || db->refs > 1;
+    if (!busy) {
       db->cleanup_running = 1;
-    else if (ws_platform_now_ms() >= deadline) {
+      db->deleting = 1;
+      ws_deleting_here = db;
+    } else if (ws_platform_now_ms() >= deadline) {
       char *z = ws_open_report(db);
       *pzReport = sqlite3_mprintf("walsafe_delete_database: nothing deleted: %s", z);
       sqlite3_free(z);
@@ -478,6 +500,8 @@ int ws_delete_database(const char *zFull, int timeoutMs, char **pzReport) {
   ws_db_lock(db);
   db->pending = 0;
   db->cleanup_running = 0;
+  db->deleting = 0;
+  ws_deleting_here = 0;
   ws_db_unlock(db);
   ws_registry_release(db);
   return rc;

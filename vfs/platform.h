@@ -44,6 +44,13 @@ int ws_platform_is_network_path(const char *zFull);
 */
 int ws_platform_can_delete_open_file(void);
 
+/*
+** Does the native VFS retry sharing errors inside its own calls, and take
+** SQLITE_FCNTL_WIN32_AV_RETRY to turn that down (Windows: yes; unix: no)?
+** vfs.c then turns it down as soon as walsafe is registered.
+*/
+int ws_platform_has_native_retry(void);
+
 /* Describe sys_err in words into zBuf (never fails; always terminated). */
 void ws_platform_describe_error(int sys_err, char *zBuf, int nBuf);
 

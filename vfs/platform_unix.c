@@ -75,6 +75,8 @@ int ws_platform_is_network_path(const char *zFull) {
 
 int ws_platform_can_delete_open_file(void) { return 1; }
 
+int ws_platform_has_native_retry(void) { return 0; }
+
 void ws_platform_describe_error(int sys_err, char *zBuf, int nBuf) {
   if (nBuf <= 0) return;
   sqlite3_snprintf(nBuf, zBuf, "errno %d (%s)", sys_err, strerror(sys_err));

@@ -310,8 +310,26 @@ static void ws_take_over_native_retry(sqlite3_file *real) {
   sqlite3_mutex_leave(g.mutex);
 }
 
-/* Give the native retry back (walsafe_unregister). Any file of the parent's
-** carries the control: a temporary one serves. */
+/* Take it over at registration too, so that walsafe_delete_database() and
+** deletes before the first open are not slowed by it. Any file of the
+** parent's carries the control: a temporary one serves. */
+static void ws_take_over_native_retry_now(void) {
+  sqlite3_file *f = sqlite3_malloc(g.parent->szOsFile);
+  if (f) {
+    int outFlags = 0;
+    memset(f, 0, (size_t)g.parent->szOsFile);
+    if (g.parent->xOpen(g.parent, 0, f,
+                        SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_DELETEONCLOSE | SQLITE_OPEN_EXCLUSIVE,
+                        &outFlags) == SQLITE_OK) {
+      ws_take_over_native_retry(f);
+    }
+    if (f->pMethods) f->pMethods->xClose(f);
+    sqlite3_free(f);
+  }
+}
+
+/* Give the native retry back (walsafe_unregister). */
 static void ws_give_back_native_retry(void) {
   sqlite3_file *f;
   if (!g.native_retry_taken) return;
@@ -397,6 +415,11 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
     ** sqlite3_filename_database() finds the database they belong to. */
     db = ws_registry_acquire(kind == WS_KIND_MAIN ? zName : sqlite3_filename_database(zName));
     if (db == 0) return SQLITE_NOMEM;
+    if (ws_open_refused(db)) {
+      sqlite3_log(SQLITE_BUSY, "walsafe: %s is being deleted by walsafe_delete_database", db->path);
+      ws_registry_release(db);
+      return SQLITE_BUSY;
+    }
     if (kind == WS_KIND_MAIN) {
       rc = ws_apply_uri(db, zName);
       if (rc != SQLITE_OK) {
@@ -778,6 +801,7 @@ int walsafe_register(const char *zParent, int makeDefault) {
         ws_vfs_init(parent);
         rc = sqlite3_vfs_register(&g.vfs, makeDefault);
         g.registered = rc == SQLITE_OK;
+        if (g.registered && ws_platform_has_native_retry()) ws_take_over_native_retry_now();
       }
     }
   }

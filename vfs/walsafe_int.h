@@ -73,6 +73,7 @@ struct ws_db {
   unsigned pending;               /* WS_SIDE_* deletes still owed */
   unsigned char saw_wal;          /* a -wal or shm was used in this life */
   unsigned char cleanup_running;  /* a cleanup or delete is at work */
+  unsigned char deleting;         /* walsafe_delete_database owns the entry */
   unsigned char persist_wal;      /* last main close had PERSIST_WAL on */
   unsigned char no_ckpt_on_close; /* last close skipped its checkpoint */
   unsigned char network_warned;   /* the network-path warning was logged */
@@ -120,7 +121,8 @@ int ws_retry_wait(ws_retry *r); /* 1: slept, try again; 0: budget spent */
 
 /* ---- last close and deletes (cleanup.c) ---- */
 void ws_after_close(ws_file *f);
-void ws_cleanup_leftovers(ws_db *db); /* pending side files, under a lock */
+int ws_open_refused(ws_db *db);        /* 1: walsafe_delete_database owns db */
+void ws_cleanup_leftovers(ws_db *db);  /* pending side files, under a lock */
 int ws_file_exists(const char *zPath); /* also when empty; 1 if unsure */
 int ws_delete_database(const char *zPath, int timeoutMs, char **pzReport);
 char *ws_open_report(ws_db *db); /* caller holds the lock; sqlite3_malloc'd */

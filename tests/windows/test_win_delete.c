@@ -1,0 +1,124 @@
+/*
+** test_win_delete.c: walsafe_delete_database on Windows (issue 3, item 6).
+**   delete_under_scanner  a scanner holds one of the four files for less
+**                         than the timeout: SQLITE_OK soon after it lets go
+**                         (within 100 ms, plus WINE_SLACK_MS under Wine),
+**                         and no file left
+**   delete_busy           a connection still open in this process:
+**                         SQLITE_BUSY with the open-handle report, nothing
+**                         deleted
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "win_support.h"
+
+#define HOLD_MS 1000
+#define TIMEOUT_MS 5000
+
+static const char *k_suffix[] = {"", "-wal", "-shm", "-journal"};
+
+/* A closed database with rows, and the three side files as leftovers
+** (empty: what a scanner-blocked close leaves through walsafe). */
+static void make_database_and_leftovers(const char *zDb) {
+  char z[MAX_PATH * 3];
+  sqlite3 *db = db_open(zDb, "win32");
+  int i;
+  db_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1),(2),(3)");
+  db_close(db);
+  for (i = 1; i < 4; i++) {
+    side_path(z, sizeof(z), zDb, k_suffix[i]);
+    file_create_empty(z);
+  }
+}
+
+/* Loop index: file (0 db, 1 -wal, 2 -shm, 3 -journal) x share (RW, RWD). */
+START_TEST(delete_returns_soon_after_the_scanner_lets_go) {
+  int which = _i % 4;
+  DWORD share = _i / 4 ? SHARE_RWD : SHARE_RW;
+  char dir[MAX_PATH * 3], db[MAX_PATH * 3], held[MAX_PATH * 3], z[MAX_PATH * 3];
+  scanner s;
+  double t0, t1, after_release;
+  int rc, i;
+  use_walsafe(3000);
+  scratch_dir(dir, sizeof(dir), "del");
+  scratch_path(db, sizeof(db), dir, "d.db");
+  make_database_and_leftovers(db);
+  side_path(held, sizeof(held), db, k_suffix[which]);
+  scanner_start(&s, held, share, HOLD_MS);
+  t0 = now_ms();
+  rc = walsafe_delete_database(db, TIMEOUT_MS);
+  t1 = now_ms();
+  scanner_join(&s);
+  after_release = t1 - s.released_ms;
+  printf("delete_database, %s held %d ms with share %s: rc=%d after %.0f ms (%+.0f ms from the release)\n",
+         which ? k_suffix[which] : "database", HOLD_MS, share == SHARE_RWD ? "RWD" : "RW", rc, t1 - t0, after_release);
+  ck_assert_msg(rc == SQLITE_OK, "rc=%d: %s", rc, walsafe_errmsg());
+  if (share == SHARE_RW) {
+    /* The delete cannot succeed while the handle is open: it waited, and
+    ** noticed the release within one retry step. */
+    ck_assert_double_ge(after_release, -1);
+    ck_assert_double_le(after_release, 100 + WINE_SLACK_MS);
+  } else {
+    /* Sharing delete, the delete succeeds at once (pending until the
+    ** scanner closes): no waiting for the hold. */
+    ck_assert_double_lt(t1 - t0, HOLD_MS);
+  }
+  for (i = 0; i < 4; i++) {
+    side_path(z, sizeof(z), db, k_suffix[i]);
+    ck_assert_msg(!file_exists(z), "%s left", z);
+  }
+  scratch_remove(dir);
+}
+END_TEST
+
+START_TEST(delete_with_a_connection_open_is_busy_and_deletes_nothing) {
+  char dir[MAX_PATH * 3], db[MAX_PATH * 3], wal[MAX_PATH * 3], shm[MAX_PATH * 3];
+  sqlite3 *c;
+  const char *zMsg;
+  double t0, t1;
+  int rc;
+  use_walsafe(3000);
+  scratch_dir(dir, sizeof(dir), "busy");
+  scratch_path(db, sizeof(db), dir, "b.db");
+  side_path(wal, sizeof(wal), db, "-wal");
+  side_path(shm, sizeof(shm), db, "-shm");
+  c = db_open_wal_with_rows(db, WALSAFE_VFS_NAME, 10);
+  t0 = now_ms();
+  rc = walsafe_delete_database(db, 300);
+  t1 = now_ms();
+  zMsg = walsafe_errmsg();
+  printf("delete_database with a connection open: rc=%d after %.0f ms: %s\n", rc, t1 - t0, zMsg);
+  ck_assert_int_eq(rc, SQLITE_BUSY);
+  ck_assert_double_ge(t1 - t0, 290); /* it waited its timeout for the handles */
+  ck_assert_ptr_nonnull(strstr(zMsg, "nothing deleted"));
+  ck_assert_ptr_nonnull(strstr(zMsg, "main=1 wal=1"));
+  ck_assert_ptr_nonnull(strstr(zMsg, "main handle (read-write) open for"));
+  ck_assert(file_exists(db));
+  ck_assert_int_gt(file_size(wal), 0);
+  ck_assert(file_exists(shm));
+  ck_assert_int_eq(db_int(c, "SELECT count(*) FROM t"), 10);
+  db_close(c);
+  ck_assert_int_eq(walsafe_delete_database(db, 300), SQLITE_OK);
+  ck_assert(!file_exists(db));
+  ck_assert(!file_exists(wal));
+  ck_assert(!file_exists(shm));
+  scratch_remove(dir);
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("win_delete");
+  TCase *t = tcase_create("delete_under_scanner");
+  tcase_add_loop_test(t, delete_returns_soon_after_the_scanner_lets_go, 0, 8);
+  suite_add_tcase(s, t);
+  t = tcase_create("delete_busy");
+  tcase_add_test(t, delete_with_a_connection_open_is_busy_and_deletes_nothing);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(int argc, char **argv) {
+  log_install();
+  return run_suite(suite(), argc, argv);
+}
