@@ -156,6 +156,29 @@ START_TEST(no_checkpoint_on_close_is_respected_by_default) {
 }
 END_TEST
 
+/* The same in locking_mode=EXCLUSIVE, where the WAL index is in heap memory
+** and there is no -shm (and no xShmUnmap) to tell walsafe anything. */
+static void close_without_checkpoint_exclusive(const char *path, const char *vfs, int noCheckpoint) {
+  sqlite3 *db = ts_open_rw(path, vfs);
+  ck_assert_int_eq(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, noCheckpoint, 0), SQLITE_OK);
+  ts_exec(db,
+          "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1),(2)");
+  ts_close(db);
+}
+
+START_TEST(no_checkpoint_on_close_is_respected_in_exclusive_locking_mode) {
+  close_without_checkpoint_exclusive(ts_path("plain.db"), "unix", 1);
+  close_without_checkpoint_exclusive(ts_path("ws.db"), "walsafe", 1);
+  ck_assert_uint_eq(ts_files_left(ts_path("plain.db")), TS_MAIN | TS_WAL);
+  ck_assert_uint_eq(ts_files_left(ts_path("ws.db")), TS_MAIN | TS_WAL);
+  ck_assert_int_gt(ts_file_size(ts_path("ws.db-wal")), 0);
+  assert_rows(ts_path("ws.db"), "walsafe", 2);
+  /* And a normal exclusive-mode close still checkpoints and cleans up. */
+  close_without_checkpoint_exclusive(ts_path("ws2.db"), "walsafe", 0);
+  ck_assert_uint_eq(ts_files_left(ts_path("ws2.db")), TS_MAIN);
+}
+END_TEST
+
 START_TEST(no_checkpoint_on_close_is_overridden_by_cleanup_force) {
   char *uri = sqlite3_mprintf("file:%s?walsafe_cleanup=force", ts_path("ws.db"));
   close_without_checkpoint(uri, "walsafe");
@@ -294,6 +317,7 @@ static Suite *cleanup_suite(void) {
   tcase_add_test(tc, persist_wal_is_overridden_by_the_cleanup_force_uri_parameter);
   tcase_add_test(tc, persist_wal_is_overridden_by_config_cleanup_force);
   tcase_add_test(tc, no_checkpoint_on_close_is_respected_by_default);
+  tcase_add_test(tc, no_checkpoint_on_close_is_respected_in_exclusive_locking_mode);
   tcase_add_test(tc, no_checkpoint_on_close_is_overridden_by_cleanup_force);
   tcase_add_test(tc, cleanup_off_leaves_what_sqlite_leaves);
   tcase_add_test(tc, config_cleanup_off_turns_the_last_close_cleanup_off);

@@ -43,6 +43,79 @@ static void write_zeros(const char *path, int n) {
   close(fd);
 }
 
+START_TEST(a_side_file_path_is_refused_and_nothing_is_deleted) {
+  const char *path = ts_path("x.db");
+  make_db_with_wal_frames(path, 20);
+  /* Nobody locks a side file, so a lock on it would prove nothing: a live
+  ** -wal must never be taken for a database. */
+  ck_assert_int_eq(walsafe_delete_database(ts_path("x.db-wal"), 100), SQLITE_MISUSE);
+  ck_assert_ptr_nonnull(strstr(walsafe_errmsg(), "pass the database"));
+  ck_assert_int_eq(walsafe_delete_database(ts_path("x.db-journal"), 100), SQLITE_MISUSE);
+  ck_assert_int_eq(walsafe_delete_database(ts_path("x.db-shm"), 100), SQLITE_MISUSE);
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN | TS_WAL | TS_SHM);
+}
+END_TEST
+
+/* While walsafe_delete_database() deletes, an open from another thread is
+** refused: the deleting thread, inside its unlink of the database, asks a
+** second thread to open it and waits for the answer. */
+static struct {
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+  const char *path;
+  int asked, answered, open_rc;
+} g_opener = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
+static int (*g_real_unlink)(const char *);
+
+static void *opener_thread(void *unused) {
+  sqlite3 *db = 0;
+  (void)unused;
+  pthread_mutex_lock(&g_opener.mutex);
+  while (!g_opener.asked)
+    pthread_cond_wait(&g_opener.cond, &g_opener.mutex);
+  pthread_mutex_unlock(&g_opener.mutex);
+  g_opener.open_rc = sqlite3_open_v2(g_opener.path, &db, SQLITE_OPEN_READWRITE, "walsafe");
+  sqlite3_close(db);
+  pthread_mutex_lock(&g_opener.mutex);
+  g_opener.answered = 1;
+  pthread_cond_broadcast(&g_opener.cond);
+  pthread_mutex_unlock(&g_opener.mutex);
+  return 0;
+}
+
+static int unlink_that_lets_another_thread_open(const char *z) {
+  if (strcmp(z, g_opener.path) == 0 && !g_opener.asked) {
+    pthread_mutex_lock(&g_opener.mutex);
+    g_opener.asked = 1;
+    pthread_cond_broadcast(&g_opener.cond);
+    while (!g_opener.answered)
+      pthread_cond_wait(&g_opener.cond, &g_opener.mutex);
+    pthread_mutex_unlock(&g_opener.mutex);
+  }
+  return g_real_unlink(z);
+}
+
+START_TEST(an_open_from_another_thread_during_the_delete_is_refused) {
+  const char *path = ts_path("x.db");
+  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
+  pthread_t t;
+  int rc;
+  ts_make_wal_db(path, "walsafe", 5);
+  g_opener.path = path;
+  g_real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
+  ck_assert_int_eq(pthread_create(&t, 0, opener_thread, 0), 0);
+  unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)unlink_that_lets_another_thread_open);
+  rc = walsafe_delete_database(path, 1000);
+  unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)g_real_unlink);
+  pthread_join(t, 0);
+  ck_assert_int_eq(g_opener.answered, 1);
+  ck_assert_int_eq(g_opener.open_rc, SQLITE_BUSY);
+  ck_assert_int_eq(rc, SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+  ck_assert(ts_log_contains(SQLITE_BUSY, "being deleted"));
+}
+END_TEST
+
 START_TEST(removes_the_database_and_all_three_side_files) {
   const char *path = ts_path("x.db");
   long long tracked = ts_counters().databases_tracked;
@@ -282,6 +355,8 @@ static Suite *delete_database_suite(void) {
   tcase_add_checked_fixture(tc, ts_setup, ts_teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, removes_the_database_and_all_three_side_files);
+  tcase_add_test(tc, a_side_file_path_is_refused_and_nothing_is_deleted);
+  tcase_add_test(tc, an_open_from_another_thread_during_the_delete_is_refused);
   tcase_add_test(tc, removes_empty_side_files_too);
   tcase_add_test(tc, an_empty_database_file_is_deleted_not_reported_missing);
   tcase_add_test(tc, nonexistent_database_is_notfound);

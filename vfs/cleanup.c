@@ -139,9 +139,10 @@ static int ws_delete_once(const char *zDb, int side, int *pTransient) {
 ** with no lock held, so other processes are never kept out during a sleep.
 ** Returns the WS_SIDE_* bits still on disk.
 */
-static unsigned ws_remove_wal_and_shm(ws_db *db, int budget_ms) {
+static unsigned ws_remove_wal_and_shm(ws_db *db, int budget_ms, int *pInUse) {
   unsigned left = 0;
   ws_retry r;
+  *pInUse = 0;
   ws_retry_start(&r, budget_ms);
   for (;;) {
     sqlite3_file *lock = 0;
@@ -153,6 +154,7 @@ static unsigned ws_remove_wal_and_shm(ws_db *db, int budget_ms) {
       ** what is left is theirs to clean up. */
       if (ws_side_exists(db->path, WS_SIDE_WAL)) left |= WS_SIDE_WAL;
       if (ws_side_exists(db->path, WS_SIDE_SHM)) left |= WS_SIDE_SHM;
+      *pInUse = rc == SQLITE_BUSY;
       return left;
     }
     /* Rule (A) holds from here to ws_unlock_database(). */
@@ -183,7 +185,9 @@ static unsigned ws_remove_wal_and_shm(ws_db *db, int budget_ms) {
 static int ws_checkpoint_private(const char *zDb, int busy_ms) {
   sqlite3 *c = 0;
   sqlite3_stmt *st = 0;
-  int rc = sqlite3_open_v2(zDb, &c, SQLITE_OPEN_READWRITE, WALSAFE_VFS_NAME);
+  /* PRIVATECACHE: never SQLITE_MUTEX_STATIC_OPEN, which SQLite may hold
+  ** while it closes a shared-cache pager (and so calls us). */
+  int rc = sqlite3_open_v2(zDb, &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_PRIVATECACHE, WALSAFE_VFS_NAME);
   if (rc == SQLITE_OK) {
     sqlite3_busy_timeout(c, busy_ms);
     rc = sqlite3_exec(c, "SELECT count(*) FROM sqlite_schema", 0, 0, 0);
@@ -208,7 +212,7 @@ static int ws_checkpoint_private(const char *zDb, int busy_ms) {
 ** After the last close
 */
 static void ws_last_close_cleanup(ws_db *db) {
-  int mode = ws_cleanup_mode(db), persist_wal, no_ckpt, owed_wal;
+  int mode = ws_cleanup_mode(db), persist_wal, no_ckpt, owed_wal, in_use;
   sqlite3_int64 wal;
   unsigned left;
   if (mode == WALSAFE_CLEANUP_OFF) return;
@@ -242,7 +246,14 @@ static void ws_last_close_cleanup(ws_db *db) {
   }
   /* A delete that already spent its budget under SQLite's lock gets one
   ** more try here; files SQLite never tried to delete get the full budget. */
-  left = ws_remove_wal_and_shm(db, owed_wal ? 0 : ws_retry_budget_ms(db));
+  left = ws_remove_wal_and_shm(db, owed_wal ? 0 : ws_retry_budget_ms(db), &in_use);
+  if (in_use) {
+    /* Not a failure: another connection has the database, and the files
+    ** are its own; deletes walsafe already owed stay owed. */
+    ws_count(WS_C_CLEANUPS_SKIPPED);
+    sqlite3_log(SQLITE_NOTICE, "walsafe: left the -wal/-shm of %s to the connection that still uses it", db->path);
+    return;
+  }
   ws_db_lock(db);
   if (db->pending & ~left & (WS_SIDE_WAL | WS_SIDE_SHM)) ws_count(WS_C_DEFERRED_DONE);
   db->pending = (db->pending & ~(unsigned)(WS_SIDE_WAL | WS_SIDE_SHM)) | left;
@@ -314,14 +325,15 @@ void ws_after_close(ws_file *f) {
 /* A cheap chance (next open, unregister): one try, no waiting. */
 void ws_cleanup_leftovers(ws_db *db) {
   unsigned left, owed;
-  int run;
+  int run, in_use = 0;
   ws_db_lock(db);
   run = db->pending && !db->cleanup_running && ws_registry_handle_total(db) == 0 && db->n_shm == 0;
   if (run) db->cleanup_running = 1;
   owed = db->pending & (WS_SIDE_WAL | WS_SIDE_SHM);
   ws_db_unlock(db);
   if (!run) return;
-  left = owed ? ws_remove_wal_and_shm(db, 0) : 0;
+  left = owed ? ws_remove_wal_and_shm(db, 0, &in_use) : 0;
+  if (in_use) left = owed; /* in use: still owed, try again later */
   ws_db_lock(db);
   if (owed && !left) ws_count(WS_C_DEFERRED_DONE);
   db->pending = (db->pending & ~(unsigned)(WS_SIDE_WAL | WS_SIDE_SHM)) | left;

@@ -51,6 +51,14 @@ int ws_platform_can_delete_open_file(void);
 */
 int ws_platform_has_native_retry(void);
 
+/*
+** Is sys_err, a file's SQLITE_FCNTL_LAST_ERRNO after a failed read or
+** write, one the native VFS would have retried (its own set, so that a
+** read or write behaves as it did before the native retry was turned
+** down)? Only asked where ws_platform_has_native_retry() is true.
+*/
+int ws_platform_is_transient_io(int sys_err);
+
 /* Describe sys_err in words into zBuf (never fails; always terminated). */
 void ws_platform_describe_error(int sys_err, char *zBuf, int nBuf);
 

@@ -75,6 +75,12 @@ int ws_platform_is_network_path(const char *zFull) {
 
 int ws_platform_can_delete_open_file(void) { return 1; }
 
+/* The unix VFS has no native retry to stand in for. */
+int ws_platform_is_transient_io(int sys_err) {
+  (void)sys_err;
+  return 0;
+}
+
 int ws_platform_has_native_retry(void) { return 0; }
 
 void ws_platform_describe_error(int sys_err, char *zBuf, int nBuf) {

@@ -271,6 +271,20 @@ int ws_platform_can_delete_open_file(void) { return 0; }
 /* winRetryIoerr: 10 retries, 25 ms more each time (~1.4 s). */
 int ws_platform_has_native_retry(void) { return 1; }
 
+/* The set os_win.c's winRetryIoerr() retries for reads and writes. */
+int ws_platform_is_transient_io(int sys_err) {
+  switch (sys_err) {
+    case ERROR_ACCESS_DENIED:
+    case ERROR_LOCK_VIOLATION:
+    case ERROR_SHARING_VIOLATION:
+    case ERROR_DEV_NOT_EXIST:
+    case ERROR_NETNAME_DELETED:
+    case ERROR_SEM_TIMEOUT:
+    case ERROR_NETWORK_UNREACHABLE: return 1;
+    default: return 0;
+  }
+}
+
 void ws_platform_describe_error(int sys_err, char *zBuf, int nBuf) {
   const char *zWhat;
   if (nBuf <= 0) return;

@@ -74,22 +74,66 @@ static int ws_close(sqlite3_file *pFile) {
     /* Read SQLITE_FCNTL_PERSIST_WAL as the connection leaves it: a WAL the
     ** application asked to keep is kept (cleanup.c). */
     int persist = -1;
-    if (p->real->pMethods->xFileControl(p->real, SQLITE_FCNTL_PERSIST_WAL, &persist) == SQLITE_OK) {
-      ws_db_lock(p->db);
-      p->db->persist_wal = (unsigned char)(persist == 1);
-      ws_db_unlock(p->db);
+    int got = p->real->pMethods->xFileControl(p->real, SQLITE_FCNTL_PERSIST_WAL, &persist) == SQLITE_OK;
+    ws_db_lock(p->db);
+    if (got) p->db->persist_wal = (unsigned char)(persist == 1);
+    if (p->ever_exclusive && !p->shm_ever && p->db->saw_wal) {
+      /* WAL with its index in heap memory: locking_mode=EXCLUSIVE, and no
+      ** xShmUnmap to tell; the close asked for EXCLUSIVE again unless it
+      ** skipped its checkpoint. */
+      p->db->no_ckpt_on_close = (unsigned char)!p->excl_reasked;
     }
+    ws_db_unlock(p->db);
   }
   rc = p->real->pMethods->xClose(p->real);
   if (p->db) ws_after_close(p);
   return rc;
 }
 
+/*
+** Where walsafe turned the win32 VFS's own retry down (see
+** ws_take_over_native_retry), it retries a failed read or write itself, for
+** the errors and within the budget the native retry would have covered, so
+** a read or write fails no sooner than without walsafe. Reached only on an
+** error: a successful read or write stays one call.
+*/
+static int ws_io_retry_again(ws_file *p, int rc, ws_retry *r) {
+  int taken, sys_err = 0;
+  if ((rc & 0xff) != SQLITE_IOERR || rc == SQLITE_IOERR_SHORT_READ) return 0;
+  sqlite3_mutex_enter(g.mutex);
+  taken = g.native_retry_taken;
+  sqlite3_mutex_leave(g.mutex);
+  if (!taken) return 0;
+  p->real->pMethods->xFileControl(p->real, SQLITE_FCNTL_LAST_ERRNO, &sys_err);
+  if (!ws_platform_is_transient_io(sys_err)) return 0;
+  if (r->deadline_ms == 0) ws_retry_start(r, ws_retry_budget_ms(p->db));
+  if (!ws_retry_wait(r)) {
+    ws_count(WS_C_RETRY_GIVEUPS);
+    sqlite3_log(SQLITE_WARNING, "walsafe: I/O on a file still failing after %d retries (error %d, rc=%d)", r->attempts,
+                sys_err, rc);
+    return 0;
+  }
+  ws_count(WS_C_RETRIES);
+  return 1;
+}
+
 static int ws_read(sqlite3_file *f, void *z, int n, sqlite3_int64 off) {
-  return WS_REAL(f)->pMethods->xRead(WS_REAL(f), z, n, off);
+  ws_file *p = (ws_file *)f;
+  ws_retry r = {0, 0};
+  int rc;
+  do
+    rc = p->real->pMethods->xRead(p->real, z, n, off);
+  while (rc != SQLITE_OK && ws_io_retry_again(p, rc, &r));
+  return rc;
 }
 static int ws_write(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) {
-  return WS_REAL(f)->pMethods->xWrite(WS_REAL(f), z, n, off);
+  ws_file *p = (ws_file *)f;
+  ws_retry r = {0, 0};
+  int rc;
+  do
+    rc = p->real->pMethods->xWrite(p->real, z, n, off);
+  while (rc != SQLITE_OK && ws_io_retry_again(p, rc, &r));
+  return rc;
 }
 static int ws_truncate(sqlite3_file *f, sqlite3_int64 size) {
   return WS_REAL(f)->pMethods->xTruncate(WS_REAL(f), size);
@@ -99,15 +143,32 @@ static int ws_file_size(sqlite3_file *f, sqlite3_int64 *pSize) {
   return WS_REAL(f)->pMethods->xFileSize(WS_REAL(f), pSize);
 }
 
+/*
+** During a close in WAL mode SQLite asks for EXCLUSIVE before it checkpoints
+** (wal.c, sqlite3WalClose); a close that never asks skipped its checkpoint
+** (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE). In locking_mode=EXCLUSIVE the lock is
+** already held, and that ask is the only one that comes while it is held:
+** the pager asks only for a level it does not have.
+*/
 static int ws_lock(sqlite3_file *f, int eLock) {
-  /* During a close in WAL mode SQLite asks for EXCLUSIVE before it
-  ** checkpoints; a close that never asks skipped its checkpoint. */
-  if (eLock == SQLITE_LOCK_EXCLUSIVE) ((ws_file *)f)->exclusive_tried = 1;
-  return WS_REAL(f)->pMethods->xLock(WS_REAL(f), eLock);
+  ws_file *p = (ws_file *)f;
+  int rc;
+  if (eLock == SQLITE_LOCK_EXCLUSIVE) {
+    p->excl_reasked = p->lock_level == SQLITE_LOCK_EXCLUSIVE;
+    p->exclusive_tried = 1;
+  }
+  rc = p->real->pMethods->xLock(p->real, eLock);
+  if (rc == SQLITE_OK) {
+    p->lock_level = (unsigned char)eLock;
+    if (eLock == SQLITE_LOCK_EXCLUSIVE) p->ever_exclusive = 1;
+  }
+  return rc;
 }
 static int ws_unlock(sqlite3_file *f, int eLock) {
-  if (eLock < SQLITE_LOCK_EXCLUSIVE) ((ws_file *)f)->exclusive_tried = 0;
-  return WS_REAL(f)->pMethods->xUnlock(WS_REAL(f), eLock);
+  ws_file *p = (ws_file *)f;
+  if (eLock < SQLITE_LOCK_EXCLUSIVE) p->exclusive_tried = 0;
+  p->lock_level = (unsigned char)eLock;
+  return p->real->pMethods->xUnlock(p->real, eLock);
 }
 static int ws_check_reserved_lock(sqlite3_file *f, int *pResOut) {
   return WS_REAL(f)->pMethods->xCheckReservedLock(WS_REAL(f), pResOut);
@@ -149,6 +210,7 @@ static int ws_device_characteristics(sqlite3_file *f) {
 
 static int ws_shm_map(sqlite3_file *f, int iPg, int pgsz, int bExtend, void volatile **pp) {
   ws_file *p = (ws_file *)f;
+  p->shm_ever = 1;
   if (!p->shm_mapped && p->db) {
     /* Count from the first call: from then on the parent holds -shm state
     ** for this file until xShmUnmap or xClose. */
@@ -378,9 +440,14 @@ static int ws_apply_uri(ws_db *db, sqlite3_filename zName) {
 ** whatever the reason; if the file is in fact writable, the reason was
 ** transient and the open is worth retrying.
 */
-static int ws_open_was_downgraded(sqlite3_filename zName, int flags, int outFlags) {
+static int ws_open_was_downgraded(sqlite3_filename zName, int flags, int outFlags, int *pSysErr) {
   int writable = 0;
   if (!(flags & SQLITE_OPEN_READWRITE) || !(outFlags & SQLITE_OPEN_READONLY)) return 0;
+  /* The parent's last error is still the failed read-write open's (the
+  ** read-only open that followed succeeded): only a transient one is worth
+  ** another try. */
+  *pSysErr = g.parent->xGetLastError(g.parent, 0, 0);
+  if (!ws_platform_is_transient(*pSysErr, zName)) return 0;
   if (g.parent->xAccess(g.parent, zName, SQLITE_ACCESS_READWRITE, &writable) != SQLITE_OK) return 0;
   return writable;
 }
@@ -406,7 +473,7 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
   int kind = ws_kind_of(zName, flags);
   ws_db *db = 0;
   ws_retry r;
-  int rc, outFlags = 0;
+  int rc, outFlags = 0, downgraded = 0;
   (void)pVfs;
   memset(p, 0, sizeof(*p));
   p->real = (sqlite3_file *)&p[1];
@@ -438,16 +505,17 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
     int sys_err;
     rc = parent->xOpen(parent, zName, p->real, flags, &outFlags);
     if (rc == SQLITE_OK) {
-      if (kind == WS_KIND_OTHER || !ws_open_was_downgraded(zName, flags, outFlags)) break;
+      if (kind == WS_KIND_OTHER || !ws_open_was_downgraded(zName, flags, outFlags, &sys_err)) break;
       /* Not what was asked for: retry the read-write open in the budget,
       ** and settle for read-only (as SQLite would) when it is spent. */
+      if (!downgraded) ws_count(WS_C_OPEN_DOWNGRADES);
+      downgraded = 1;
       if (!ws_retry_wait(&r)) {
-        ws_log_giveup("read-write open", zName, rc, 0, &r);
+        ws_log_giveup("read-write open", zName, rc, sys_err, &r);
         break;
       }
       p->real->pMethods->xClose(p->real);
       p->real->pMethods = 0;
-      ws_count(WS_C_OPEN_DOWNGRADES);
       ws_count(WS_C_RETRIES);
       continue;
     }

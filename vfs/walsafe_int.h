@@ -57,6 +57,10 @@ struct ws_file {
   sqlite3_int64 opened_ms;       /* ws_platform_now_ms() at open */
   unsigned char shm_mapped;      /* counted in db->n_shm */
   unsigned char exclusive_tried; /* xLock(EXCLUSIVE) since the last unlock */
+  unsigned char lock_level;      /* what the parent granted last */
+  unsigned char excl_reasked;    /* EXCLUSIVE asked again while held */
+  unsigned char ever_exclusive;  /* EXCLUSIVE was held at some point */
+  unsigned char shm_ever;        /* xShmMap was called */
 };
 
 /*
