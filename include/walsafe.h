@@ -23,6 +23,10 @@
 **     failure is returned).
 **   Every cleanup is justified by a lock that walsafe holds or SQLite holds;
 **   the comments in vfs/cleanup.c say which.
+**   Over win32, the VFS's own per-call retry (~1.4 s) is turned down while
+**   walsafe is registered (SQLITE_FCNTL_WIN32_AV_RETRY, process-wide) so
+**   that walsafe's wall-time budget governs; walsafe retries reads and
+**   writes for the same errors instead. walsafe_unregister() restores it.
 **
 ** HOW TO USE IT
 **   C:      walsafe_register(NULL, 0) at start-up, then open with a URI
@@ -113,6 +117,10 @@ int walsafe_extra_init(const char *zUnused);
 ** SQLITE_NOTFOUND when none of them existed; SQLITE_BUSY or the real error
 ** otherwise, with walsafe_errmsg() saying what is still open (which kind of
 ** file, how many handles, since when).
+** While it works, other threads' opens of that database through walsafe
+** fail with SQLITE_BUSY. A path naming a -wal, -shm or -journal is
+** SQLITE_MISUSE (pass the database). Limit: a rollback-mode connection in
+** another process that is open but idle holds no lock and cannot be seen.
 ** timeoutMs is 0..WALSAFE_MAX_RETRY_MS. NULL, empty or too long paths are
 ** SQLITE_MISUSE; before walsafe_register(), SQLITE_MISUSE.
 */
