@@ -9,6 +9,8 @@
 **      here with xSetSystemCall("unlink") returning EBUSY for 300 ms):
 **      SQLite ignores the failure and the full -wal stays, ready to be
 **      replayed onto whatever database is copied to that name next.
+**      Then the old database is deleted and another one copied to its
+**      name: over the plain VFS, SQLite replays the stale -wal onto it.
 **   3. walsafe_delete_database() on a database that is still open: it
 **      deletes nothing and says what is open; after the close it removes
 **      all four files.
@@ -99,10 +101,33 @@ static void scene_read_only_last_close(const char *vfs) {
   show_files(vfs, path);
 }
 
+/* Replace the database file at path with a copy of another database (as a
+** test fixture or an installer would), then read it back. */
+static void copy_other_database_over(const char *path, const char *vfs) {
+  char other[320], *names = 0;
+  sqlite3 *db;
+  sqlite3_stmt *st = 0;
+  snprintf(other, sizeof(other), "%s.other", path);
+  db = open_db(other, "unix", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  exec(db, "CREATE TABLE copied(x); INSERT INTO copied VALUES (1),(2),(3);");
+  sqlite3_close(db);
+  unlink(path);
+  if (rename(other, path) != 0) exit(1);
+  db = open_db(path, vfs, SQLITE_OPEN_READWRITE);
+  if (sqlite3_prepare_v2(db, "SELECT group_concat(name) FROM sqlite_schema", -1, &st, 0) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+    names = sqlite3_mprintf("%s", sqlite3_column_text(st, 0));
+  }
+  printf("    %-8s the copy has tables: %s%s\n", vfs, names ? names : "(unreadable)",
+         names && strcmp(names, "copied") == 0 ? "  (as copied)" : "  <- the old -wal was replayed onto it");
+  sqlite3_finalize(st);
+  sqlite3_free(names);
+  sqlite3_close(db);
+}
+
 static void scene_failed_wal_delete(const char *vfs) {
   char path[300];
   sqlite3 *db;
-  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
   snprintf(path, sizeof(path), "%s/busy-%s.db", g_dir, vfs);
   fresh_db(path, vfs);
   db = open_db(path, vfs, SQLITE_OPEN_READWRITE);
@@ -111,7 +136,7 @@ static void scene_failed_wal_delete(const char *vfs) {
   sqlite3_close(db);
   g_busy_until = 0;
   show_files(vfs, path);
-  (void)unixVfs;
+  copy_other_database_over(path, vfs);
 }
 
 static void scene_delete_busy_database(void) {
@@ -123,7 +148,8 @@ static void scene_delete_busy_database(void) {
   db = open_db(path, "walsafe", SQLITE_OPEN_READWRITE);
   exec(db, "INSERT INTO t VALUES (1)");
   rc = walsafe_delete_database(path, 200);
-  printf("    with a connection open: %s\n      %s\n", sqlite3_errstr(rc), walsafe_errmsg());
+  printf("    with a connection open: %s\n      %s\n", rc == SQLITE_BUSY ? "SQLITE_BUSY" : sqlite3_errstr(rc),
+         walsafe_errmsg());
   show_files("walsafe", path);
   sqlite3_close(db);
   rc = walsafe_delete_database(path, 1000);
@@ -145,7 +171,7 @@ int main(void) {
   printf("1. The last connection to close is read-only:\n");
   scene_read_only_last_close("unix");
   scene_read_only_last_close("walsafe");
-  printf("\n2. SQLite's delete of the -wal fails for 300 ms (EBUSY):\n");
+  printf("\n2. SQLite's delete of the -wal fails for 300 ms (EBUSY), then another database is copied to the name:\n");
   scene_failed_wal_delete("unix");
   scene_failed_wal_delete("walsafe");
   printf("\n3. walsafe_delete_database() on a database that is still open:\n");
