@@ -36,33 +36,23 @@ static struct {
 sqlite3_vfs *ws_parent(void) { return g.registered ? g.parent : 0; }
 int ws_is_registered(void) { return g.registered; }
 
-int ws_retry_budget_ms(ws_db *db) {
-  int ms = -1;
+/* A per-database setting (URI), or the process-wide one when it has none. */
+static int ws_setting(ws_db *db, const int *pPerDb, const int *pGlobal) {
+  int v = -1;
   if (db) {
     ws_db_lock(db);
-    ms = db->retry_ms;
+    v = *pPerDb;
     ws_db_unlock(db);
   }
-  if (ms >= 0) return ms;
+  if (v >= 0) return v;
   sqlite3_mutex_enter(g.mutex);
-  ms = g.retry_ms;
+  v = *pGlobal;
   sqlite3_mutex_leave(g.mutex);
-  return ms;
+  return v;
 }
 
-int ws_cleanup_mode(ws_db *db) {
-  int mode = -1;
-  if (db) {
-    ws_db_lock(db);
-    mode = db->cleanup_mode;
-    ws_db_unlock(db);
-  }
-  if (mode >= 0) return mode;
-  sqlite3_mutex_enter(g.mutex);
-  mode = g.cleanup_mode;
-  sqlite3_mutex_leave(g.mutex);
-  return mode;
-}
+int ws_retry_budget_ms(ws_db *db) { return ws_setting(db, db ? &db->retry_ms : 0, &g.retry_ms); }
+int ws_cleanup_mode(ws_db *db) { return ws_setting(db, db ? &db->cleanup_mode : 0, &g.cleanup_mode); }
 
 /* ---------------------------------------------------------------------------
 ** File methods
