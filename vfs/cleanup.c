@@ -56,6 +56,20 @@ static int ws_side_exists(const char *zDb, int side) {
   return res;
 }
 
+/* Is a -shm of zDb on disk after its last mapping closed? One stat, not
+** ws_file_exists's two: SQLite sizes a -shm as soon as it maps it (3 bytes
+** for the unix VFS's DMS lock, 32 KiB for the first page), so a -shm left
+** behind by a failed delete is never empty; an empty one can only come
+** from a crash between create and resize and holds nothing to replay. */
+static int ws_shm_left(const char *zDb) {
+  sqlite3_vfs *parent = ws_parent();
+  char *z = ws_side_name(zDb, WS_SIDE_SHM);
+  int res = 1;
+  if (z && parent->xAccess(parent, z, SQLITE_ACCESS_EXISTS, &res) != SQLITE_OK) res = 1;
+  sqlite3_free(z);
+  return res != 0;
+}
+
 /* Bytes in the -wal of zDb: -1 when there is none, and a large number when
 ** it exists but cannot be measured (so that it is treated as holding data). */
 #define WS_SIZE_UNKNOWN ((sqlite3_int64)1 << 62)
@@ -212,12 +226,19 @@ static int ws_checkpoint_private(const char *zDb, int busy_ms) {
 ** After the last close
 */
 static void ws_last_close_cleanup(ws_db *db) {
-  int mode = ws_cleanup_mode(db), persist_wal, no_ckpt, owed_wal, in_use;
+  int mode = ws_cleanup_mode(db), persist_wal, no_ckpt, owed_wal, in_use, wal_deleted;
   sqlite3_int64 wal;
   unsigned left;
   if (mode == WALSAFE_CLEANUP_OFF) return;
-  wal = ws_wal_size(db->path);
-  if (wal < 0 && !ws_side_exists(db->path, WS_SIDE_SHM)) {
+  /* When SQLite itself deleted the -wal after its checkpoint-on-close (the
+  ** common case), it is gone: looking again would cost two system calls on
+  ** every close. A -wal another process created since is that process's
+  ** to clean up (rule A would not let us touch it while it is in use). */
+  ws_db_lock(db);
+  wal_deleted = db->wal_deleted;
+  ws_db_unlock(db);
+  wal = wal_deleted ? -1 : ws_wal_size(db->path);
+  if (wal < 0 && !ws_shm_left(db->path)) {
     ws_db_lock(db);
     db->pending &= ~(unsigned)(WS_SIDE_WAL | WS_SIDE_SHM);
     ws_db_unlock(db);

@@ -45,6 +45,13 @@ int ws_platform_is_network_path(const char *zFull);
 int ws_platform_can_delete_open_file(void);
 
 /*
+** Is a file's name gone once its delete succeeds (unix: yes)? On Windows a
+** delete succeeds but is only pending while another handle (opened with
+** FILE_SHARE_DELETE) is open: the name and its content stay until then.
+*/
+int ws_platform_delete_removes_name(void);
+
+/*
 ** Does the native VFS retry sharing errors inside its own calls, and take
 ** SQLITE_FCNTL_WIN32_AV_RETRY to turn that down (Windows: yes; unix: no)?
 ** vfs.c then turns it down as soon as walsafe is registered.

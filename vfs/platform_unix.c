@@ -75,6 +75,8 @@ int ws_platform_is_network_path(const char *zFull) {
 
 int ws_platform_can_delete_open_file(void) { return 1; }
 
+int ws_platform_delete_removes_name(void) { return 1; }
+
 /* The unix VFS has no native retry to stand in for. */
 int ws_platform_is_transient_io(int sys_err) {
   (void)sys_err;

@@ -271,6 +271,8 @@ int ws_platform_can_delete_open_file(void) { return 0; }
 /* winRetryIoerr: 10 retries, 25 ms more each time (~1.4 s). */
 int ws_platform_has_native_retry(void) { return 1; }
 
+int ws_platform_delete_removes_name(void) { return 0; }
+
 /* The set os_win.c's winRetryIoerr() retries for reads and writes. */
 int ws_platform_is_transient_io(int sys_err) {
   switch (sys_err) {

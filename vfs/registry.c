@@ -150,7 +150,10 @@ void ws_registry_attach(ws_db *db, ws_file *f) {
   f->next = db->files;
   if (db->files) db->files->prev = f;
   db->files = f;
-  if (f->kind == WS_KIND_WAL) db->saw_wal = 1;
+  if (f->kind == WS_KIND_WAL) {
+    db->saw_wal = 1;
+    db->wal_deleted = 0;
+  }
   ws_shard_of(db->hash)->nfiles++;
 }
 

@@ -30,7 +30,7 @@ static struct {
   int native_retry_saved[2]; /* its count and delay before, for unregister */
   /* File method tables by the real file's iVersion (1..3) and whether it
   ** has shared memory, so WAL and mmap availability stay as below. */
-  sqlite3_io_methods methods[4][2];
+  sqlite3_io_methods methods[4][2][2];
 } g;
 
 sqlite3_vfs *ws_parent(void) { return g.registered ? g.parent : 0; }
@@ -115,6 +115,16 @@ static int ws_read(sqlite3_file *f, void *z, int n, sqlite3_int64 off) {
     rc = p->real->pMethods->xRead(p->real, z, n, off);
   while (rc != SQLITE_OK && ws_io_retry_again(p, rc, &r));
   return rc;
+}
+/* Without a retry to stand in for (every parent but a win32 one whose
+** retry walsafe turned down), a read or write is one indirect call: the
+** retrying versions above cost about 30 instructions on every call, a
+** measurable part of the steady workload (docs/benchmarks.md, figure 5). */
+static int ws_read_direct(sqlite3_file *f, void *z, int n, sqlite3_int64 off) {
+  return WS_REAL(f)->pMethods->xRead(WS_REAL(f), z, n, off);
+}
+static int ws_write_direct(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) {
+  return WS_REAL(f)->pMethods->xWrite(WS_REAL(f), z, n, off);
 }
 static int ws_write(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) {
   ws_file *p = (ws_file *)f;
@@ -262,21 +272,27 @@ static void ws_methods_init(void) {
       ws_fetch,
       ws_unfetch,
   };
-  int v, shm;
+  int v, shm, retrying;
   for (v = 1; v <= 3; v++) {
     for (shm = 0; shm <= 1; shm++) {
-      sqlite3_io_methods *m = &g.methods[v][shm];
-      *m = full;
-      m->iVersion = v;
-      if (v < 2 || !shm) {
-        m->xShmMap = 0;
-        m->xShmLock = 0;
-        m->xShmBarrier = 0;
-        m->xShmUnmap = 0;
-      }
-      if (v < 3) {
-        m->xFetch = 0;
-        m->xUnfetch = 0;
+      for (retrying = 0; retrying <= 1; retrying++) {
+        sqlite3_io_methods *m = &g.methods[v][shm][retrying];
+        *m = full;
+        m->iVersion = v;
+        if (!retrying) {
+          m->xRead = ws_read_direct;
+          m->xWrite = ws_write_direct;
+        }
+        if (v < 2 || !shm) {
+          m->xShmMap = 0;
+          m->xShmLock = 0;
+          m->xShmBarrier = 0;
+          m->xShmUnmap = 0;
+        }
+        if (v < 3) {
+          m->xFetch = 0;
+          m->xUnfetch = 0;
+        }
       }
     }
   }
@@ -286,7 +302,11 @@ static void ws_methods_init(void) {
 static const sqlite3_io_methods *ws_methods_for(const sqlite3_io_methods *real) {
   int v = real->iVersion < 1 ? 1 : real->iVersion > 3 ? 3 : real->iVersion;
   int shm = v >= 2 && real->xShmMap != 0;
-  return &g.methods[v][shm];
+  int retrying;
+  sqlite3_mutex_enter(g.mutex);
+  retrying = g.native_retry_taken;
+  sqlite3_mutex_leave(g.mutex);
+  return &g.methods[v][shm][retrying];
 }
 
 /* ---------------------------------------------------------------------------
@@ -442,13 +462,49 @@ static int ws_open_was_downgraded(sqlite3_filename zName, int flags, int outFlag
   return writable;
 }
 
+/*
+** ws_retry_wait for a ws_retry that starts as {0, 0}: the budget is looked
+** up, and its clock started, at the first failure. An open or delete that
+** succeeds first time (nearly all of them) then takes no lock for it and
+** reads no clock.
+*/
+static int ws_retry_wait_lazily(ws_retry *r, ws_db *db) {
+  if (r->deadline_ms == 0) ws_retry_start(r, ws_retry_budget_ms(db));
+  return ws_retry_wait(r);
+}
+
+/*
+** Is the directory of zPath on a network file system? The answer for the
+** last directory asked is kept per thread: the registry entry that records
+** the warning lives only while the database is open, so without this every
+** WAL open would make a statfs() the plain VFS never makes. A hash
+** collision could only change whether one log line is written.
+*/
+static int ws_is_network_dir_cached(const char *zPath) {
+  static WS_THREAD_LOCAL unsigned cachedHash;
+  static WS_THREAD_LOCAL int cachedValid, cachedNetwork;
+  unsigned h = 2166136261u;
+  const char *z, *zEnd = zPath;
+  for (z = zPath; *z; z++) {
+    if (*z == '/' || *z == '\\') zEnd = z;
+  }
+  for (z = zPath; z < zEnd; z++)
+    h = (h ^ (unsigned char)*z) * 16777619u;
+  if (!cachedValid || cachedHash != h) {
+    cachedNetwork = ws_platform_is_network_path(zPath);
+    cachedHash = h;
+    cachedValid = 1;
+  }
+  return cachedNetwork;
+}
+
 static void ws_warn_network(ws_db *db) {
   int warn;
   ws_db_lock(db);
   warn = !db->network_warned;
   db->network_warned = 1;
   ws_db_unlock(db);
-  if (warn) warn = ws_platform_is_network_path(db->path);
+  if (warn) warn = ws_is_network_dir_cached(db->path);
   if (warn) {
     sqlite3_log(SQLITE_WARNING,
                 "walsafe: %s is on a network file system; WAL mode is not safe there "
@@ -462,7 +518,7 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
   sqlite3_vfs *parent = g.parent;
   int kind = ws_kind_of(zName, flags);
   ws_db *db = 0;
-  ws_retry r;
+  ws_retry r = {0, 0}; /* started at the first failure */
   int rc, outFlags = 0, downgraded = 0;
   (void)pVfs;
   memset(p, 0, sizeof(*p));
@@ -490,7 +546,6 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
       ws_warn_network(db);
     }
   }
-  ws_retry_start(&r, ws_retry_budget_ms(db));
   for (;;) {
     int sys_err;
     rc = parent->xOpen(parent, zName, p->real, flags, &outFlags);
@@ -500,7 +555,7 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
       ** and settle for read-only (as SQLite would) when it is spent. */
       if (!downgraded) ws_count(WS_C_OPEN_DOWNGRADES);
       downgraded = 1;
-      if (!ws_retry_wait(&r)) {
+      if (!ws_retry_wait_lazily(&r, db)) {
         ws_log_giveup("read-write open", zName, rc, sys_err, &r);
         break;
       }
@@ -516,7 +571,7 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
       p->real->pMethods = 0;
     }
     if (!ws_platform_is_transient(sys_err, zName)) break;
-    if (!ws_retry_wait(&r)) {
+    if (!ws_retry_wait_lazily(&r, db)) {
       ws_log_giveup("open", zName ? zName : "(temp)", rc, sys_err, &r);
       break;
     }
@@ -585,7 +640,7 @@ static int ws_empty_file(const char *zDbPath, int kind) {
 static int ws_delete(sqlite3_vfs *pVfs, const char *zPath, int dirSync) {
   sqlite3_vfs *parent = g.parent;
   ws_db *db;
-  ws_retry r;
+  ws_retry r = {0, 0}; /* started at the first failure */
   size_t nDb;
   int side, rc;
   char *zDb;
@@ -595,7 +650,6 @@ static int ws_delete(sqlite3_vfs *pVfs, const char *zPath, int dirSync) {
   zDb = sqlite3_mprintf("%.*s", (int)nDb, zPath);
   if (zDb == 0) return SQLITE_NOMEM;
   db = ws_registry_find(zDb);
-  ws_retry_start(&r, ws_retry_budget_ms(db));
   for (;;) {
     int held = 0, sys_err;
     rc = parent->xDelete(parent, zPath, dirSync);
@@ -615,7 +669,7 @@ static int ws_delete(sqlite3_vfs *pVfs, const char *zPath, int dirSync) {
       sqlite3_log(SQLITE_WARNING, "walsafe: delete of %s deferred until this process closes it", zPath);
       break;
     }
-    if (!ws_retry_wait(&r)) {
+    if (!ws_retry_wait_lazily(&r, db)) {
       ws_log_giveup("delete", zPath, rc, sys_err, &r);
       if (side == WS_SIDE_WAL && db) {
         /* SQLite asks to delete a -wal only when no connection needs it
@@ -640,6 +694,14 @@ static int ws_delete(sqlite3_vfs *pVfs, const char *zPath, int dirSync) {
     ws_count(WS_C_RETRIES);
   }
   if (rc == SQLITE_OK && r.attempts > 0) ws_count(WS_C_RETRY_SUCCESSES);
+  if (db && side == WS_SIDE_WAL && (rc == SQLITE_OK || rc == SQLITE_IOERR_DELETE_NOENT)) {
+    /* SQLite deletes a -wal after closing it (wal.c, sqlite3WalClose), so
+    ** the last-close cleanup need not look for it again (cleanup.c) where
+    ** a delete that succeeded took the name with it. */
+    ws_db_lock(db);
+    db->wal_deleted = db->n_open[WS_KIND_WAL] == 0 && ws_platform_delete_removes_name();
+    ws_db_unlock(db);
+  }
   ws_registry_release(db);
   sqlite3_free(zDb);
   return rc;

@@ -76,6 +76,8 @@ struct ws_db {
   ws_file *files;                 /* the open handles, newest first */
   unsigned pending;               /* WS_SIDE_* deletes still owed */
   unsigned char saw_wal;          /* a -wal or shm was used in this life */
+  unsigned char wal_deleted;      /* SQLite deleted the -wal through walsafe
+                                     after the last -wal handle closed */
   unsigned char cleanup_running;  /* a cleanup or delete is at work */
   unsigned char deleting;         /* walsafe_delete_database owns the entry */
   unsigned char persist_wal;      /* last main close had PERSIST_WAL on */
