@@ -52,7 +52,7 @@ run_variant() {
 mkdir -p "$root/build-ci"
 for v in "${variants[@]}"; do
   case "$v" in
-    system) run_variant system "" -- ;;
+    system) run_variant system "" -- -DWALSAFE_BUILD_BENCH=ON ;;
     amalgamation) run_variant amalgamation "-L linux" -- -DWALSAFE_SQLITE_AMALGAMATION="$amalgamation" ;;
     asan) run_variant asan "-L linux" -- -DWALSAFE_SQLITE_AMALGAMATION="$amalgamation" \
       -DWALSAFE_SANITIZE=address,undefined ;;
