@@ -19,6 +19,7 @@ typedef struct bench_settings {
   int rounds;
   double scale; /* multiplies every workload size: 1 = the documented run */
   const char *dir; /* a private temporary directory */
+  int cpu_clock_partial; /* bench_cpu_clock_is_partial(): judge by the wall clock */
 } bench_settings;
 
 /* xorshift64*: the same seed gives the same workload to A and to B. */

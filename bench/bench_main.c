@@ -38,6 +38,7 @@ int main(int argc, char **argv) {
   s.warmup_rounds = 2;
   s.rounds = 9;
   s.scale = 1.0;
+  s.cpu_clock_partial = bench_cpu_clock_is_partial();
   for (; i + 1 < argc && argv[i][0] == '-' && argv[i][1] == '-'; i += 2) {
     if (strcmp(argv[i], "--rounds") == 0) s.rounds = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--warmup") == 0) s.warmup_rounds = atoi(argv[i + 1]);

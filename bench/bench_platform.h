@@ -5,19 +5,29 @@
 **
 **   bench_now_ns()            monotonic clock, nanoseconds
 **   bench_cpu_ns()            CPU time of the whole process, nanoseconds
+**   bench_cpu_clock_is_partial()  1 under Wine (the wineserver's share is
+**                             not in it): judge by the wall clock there
 **   bench_sleep_ms(ms)        sleep
 **   bench_make_temp_dir()     a fresh private directory under the temp dir
 **   bench_remove_dir()        remove that directory and the files in it
 **   bench_thread_start/join   one worker thread
 **   bench_raise_file_limit()  allow n open files (unix: setrlimit)
 **   BENCH_PARENT_VFS          the native VFS walsafe sits over
-**   bench_inject_wal_hold()   make deleting any *-wal fail with the
-**                             platform's "file in use" error until a
-**                             deadline (a stand-in for a virus scanner),
-**                             through the parent VFS's xSetSystemCall
+**   bench_hold_wal_start(zWal, ms) / bench_hold_wal_end()
+**                             a "scanner" keeps the -wal from being
+**                             deleted for ms from now. Windows: a real
+**                             one, a thread holding the file open with
+**                             CreateFileW (share read and write, not
+**                             delete, as antivirus does). unix, where an
+**                             open handle never blocks unlink: unlink() of
+**                             any *-wal fails with EBUSY until then,
+**                             injected through the unix VFS's
+**                             xSetSystemCall (walsafe sits over it).
+**   bench_file_size(z)        bytes in a file, -1 if there is none
+**   bench_delete_by_hand(z)   delete one file the way an application does
+**                             (os.remove, File.Delete): once, no retry.
 **
-** The Windows half is written but has only been compile-checked with
-** mingw-w64; figure 6 (under Wine) will be the first to run it.
+** The Windows half runs under Wine (bench/run-windows.sh, figure 6).
 */
 #ifndef BENCH_PLATFORM_H
 #define BENCH_PLATFORM_H
@@ -75,13 +85,14 @@ static inline int bench_make_temp_dir(const char *zPrefix, char *zOut, size_t nO
 }
 
 static inline void bench_remove_dir(const char *zDir) {
-  char zPattern[MAX_PATH + 4], zFile[2 * MAX_PATH];
+  char zPattern[MAX_PATH + 4];
   WIN32_FIND_DATAA fd;
   HANDLE h;
   snprintf(zPattern, sizeof(zPattern), "%s\\*", zDir);
   h = FindFirstFileA(zPattern, &fd);
   if (h != INVALID_HANDLE_VALUE) {
     do {
+      char zFile[2 * MAX_PATH];
       if (strcmp(fd.cFileName, ".") == 0 || strcmp(fd.cFileName, "..") == 0) continue;
       snprintf(zFile, sizeof(zFile), "%s\\%s", zDir, fd.cFileName);
       DeleteFileA(zFile);
@@ -119,24 +130,70 @@ static inline int bench_raise_file_limit(long n) {
   return 0;
 }
 
-/* The scanner stand-in: DeleteFileW of a *-wal fails with a sharing
-** violation until the deadline. */
-static int64_t g_bench_hold_until_ns;
-static sqlite3_syscall_ptr g_bench_real_delete;
-static BOOL WINAPI bench_held_delete(LPCWSTR zPath) {
-  size_t n = wcslen(zPath);
-  if (n >= 4 && wcscmp(zPath + n - 4, L"-wal") == 0 && bench_now_ns() < g_bench_hold_until_ns) {
-    SetLastError(ERROR_SHARING_VIOLATION);
-    return FALSE;
-  }
-  return ((BOOL(WINAPI *)(LPCWSTR))g_bench_real_delete)(zPath);
+/* Under Wine much of every file call runs in the wineserver, another
+** process, whose time the process's CPU clock never sees (measured: about
+** as much CPU as the benchmark process itself during churn); on Windows that
+** work is the kernel's and counted as the process's kernel time. 1: the CPU
+** clock misses part of the cost here, so judge by the wall clock. */
+static inline int bench_cpu_clock_is_partial(void) {
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  return ntdll && GetProcAddress(ntdll, "wine_get_version") != 0;
 }
-static inline void bench_inject_wal_hold(sqlite3_vfs *parent, int64_t until_ns) {
-  if (g_bench_real_delete == 0) {
-    g_bench_real_delete = parent->xGetSystemCall(parent, "DeleteFileW");
-    parent->xSetSystemCall(parent, "DeleteFileW", (sqlite3_syscall_ptr)bench_held_delete);
-  }
-  g_bench_hold_until_ns = until_ns;
+
+/* Bytes in zName, -1 when there is no such file (any size counts). */
+static inline long long bench_file_size(const char *zName) {
+  WCHAR w[MAX_PATH * 2];
+  WIN32_FILE_ATTRIBUTE_DATA a;
+  if (MultiByteToWideChar(CP_UTF8, 0, zName, -1, w, MAX_PATH * 2) <= 0) return -1;
+  if (!GetFileAttributesExW(w, GetFileExInfoStandard, &a)) return -1;
+  return ((long long)a.nFileSizeHigh << 32) | a.nFileSizeLow;
+}
+
+/* One file, as an application deletes it: DeleteFileW once. Not the win32
+** VFS's xDelete, which retries for ~1.4 s on its own. 1: gone. */
+static inline int bench_delete_by_hand(const char *zName) {
+  WCHAR w[MAX_PATH * 2];
+  if (MultiByteToWideChar(CP_UTF8, 0, zName, -1, w, MAX_PATH * 2) <= 0) return 0;
+  return DeleteFileW(w) || GetLastError() == ERROR_FILE_NOT_FOUND;
+}
+
+/* The scanner: opens the -wal as antivirus does (read, sharing read and
+** write but not delete, so every DeleteFileW fails with a sharing
+** violation), holds it, closes it. */
+static struct {
+  WCHAR path[MAX_PATH * 2];
+  int hold_ms;
+  HANDLE thread, opened;
+  volatile int ok;
+} g_bench_scanner;
+static DWORD WINAPI bench_scanner_main(LPVOID unused) {
+  HANDLE h = CreateFileW(g_bench_scanner.path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, 0, OPEN_EXISTING,
+                         FILE_ATTRIBUTE_NORMAL, 0);
+  (void)unused;
+  g_bench_scanner.ok = h != INVALID_HANDLE_VALUE;
+  SetEvent(g_bench_scanner.opened);
+  if (h == INVALID_HANDLE_VALUE) return 0;
+  Sleep((DWORD)g_bench_scanner.hold_ms);
+  CloseHandle(h);
+  return 0;
+}
+/* 0, or -1 if the -wal could not be opened. */
+static inline int bench_hold_wal_start(const char *zWal, int hold_ms) {
+  if (MultiByteToWideChar(CP_UTF8, 0, zWal, -1, g_bench_scanner.path, MAX_PATH * 2) <= 0) return -1;
+  g_bench_scanner.hold_ms = hold_ms;
+  g_bench_scanner.opened = CreateEventW(0, TRUE, FALSE, 0);
+  g_bench_scanner.thread = CreateThread(0, 0, bench_scanner_main, 0, 0, 0);
+  if (g_bench_scanner.thread == 0) return -1;
+  WaitForSingleObject(g_bench_scanner.opened, INFINITE);
+  return g_bench_scanner.ok ? 0 : -1;
+}
+/* Waits until the scanner has let go. */
+static inline void bench_hold_wal_end(void) {
+  if (g_bench_scanner.thread == 0) return;
+  WaitForSingleObject(g_bench_scanner.thread, INFINITE);
+  CloseHandle(g_bench_scanner.thread);
+  CloseHandle(g_bench_scanner.opened);
+  g_bench_scanner.thread = 0;
 }
 
 #else /* ================================================================ */
@@ -145,6 +202,7 @@ static inline void bench_inject_wal_hold(sqlite3_vfs *parent, int64_t until_ns) 
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -177,11 +235,11 @@ static inline int bench_make_temp_dir(const char *zPrefix, char *zOut, size_t nO
 }
 
 static inline void bench_remove_dir(const char *zDir) {
-  char zFile[1024];
-  struct dirent *e;
   DIR *d = opendir(zDir);
   if (d) {
+    const struct dirent *e;
     while ((e = readdir(d)) != 0) {
+      char zFile[1024];
       if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
       snprintf(zFile, sizeof(zFile), "%s/%s", zDir, e->d_name);
       unlink(zFile);
@@ -214,6 +272,23 @@ static inline int bench_raise_file_limit(long n) {
   return -1;
 }
 
+/* The process CPU clock counts the kernel's work for the process. */
+static inline int bench_cpu_clock_is_partial(void) { return 0; }
+
+/* Bytes in zName, -1 when there is no such file (any size counts). */
+static inline long long bench_file_size(const char *zName) {
+  struct stat st;
+  return stat(zName, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* One file, as an application deletes it: one unlink(), made through the
+** unix VFS so that the hold below applies to it. 1: gone. */
+static inline int bench_delete_by_hand(const char *zName) {
+  sqlite3_vfs *parent = sqlite3_vfs_find(BENCH_PARENT_VFS);
+  int rc = parent->xDelete(parent, zName, 0);
+  return rc == SQLITE_OK || rc == SQLITE_IOERR_DELETE_NOENT;
+}
+
 /* The scanner stand-in: unlink of a *-wal fails with EBUSY until the
 ** deadline. The unix VFS (and so walsafe over it) unlinks through this. */
 static int64_t g_bench_hold_until_ns;
@@ -226,13 +301,19 @@ static int bench_held_unlink(const char *zPath) {
   }
   return ((int (*)(const char *))g_bench_real_unlink)(zPath);
 }
-static inline void bench_inject_wal_hold(sqlite3_vfs *parent, int64_t until_ns) {
+static inline int bench_hold_wal_start(const char *zWal, int hold_ms) {
+  sqlite3_vfs *parent = sqlite3_vfs_find(BENCH_PARENT_VFS);
+  (void)zWal; /* every *-wal: the benchmark has one database at a time */
   if (g_bench_real_unlink == 0) {
     g_bench_real_unlink = parent->xGetSystemCall(parent, "unlink");
     parent->xSetSystemCall(parent, "unlink", (sqlite3_syscall_ptr)bench_held_unlink);
   }
-  g_bench_hold_until_ns = until_ns;
+  g_bench_hold_until_ns = bench_now_ns() + (int64_t)hold_ms * 1000000;
+  return 0;
 }
+/* Ends the hold at once: here it is only a deadline, and the files were
+** counted before this is called. */
+static inline void bench_hold_wal_end(void) { g_bench_hold_until_ns = 0; }
 #endif /* _WIN32 */
 
 #endif /* BENCH_PLATFORM_H */

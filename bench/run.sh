@@ -16,6 +16,8 @@
 # Env: TMPDIR   where the databases go (default /tmp; the file system matters)
 #      BENCH_LIBRARY   how to name the library state (default: git HEAD)
 #      BENCH_QUICK=1   few short rounds: checks that everything runs, no numbers
+# Figure 6 (Windows, under Wine) is bench/run-windows.sh; run the two one
+# after the other, not together (2 cores).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,11 +57,11 @@ fi
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   steady=(--warmup 1 --rounds 3 --scale 0.5); churn=(--warmup 1 --rounds 3 --scale 0.2)
   teardown=(--warmup 1 --rounds 3); scale=(--warmup 0 --rounds 1 --scale 0.2)
-  threads=(--warmup 1 --rounds 3 --scale 0.2); instr_scale=0.2
+  threads=(--warmup 1 --rounds 3 --scale 0.2); holds=(--rounds 1); instr_scale=0.2
 else
   steady=(--warmup 2 --rounds 41 --scale 2); churn=(--warmup 2 --rounds 31 --scale 0.25)
   teardown=(--warmup 2 --rounds 15); scale=(--warmup 1 --rounds 7)
-  threads=(--warmup 1 --rounds 9); instr_scale=2
+  threads=(--warmup 1 --rounds 9); holds=(--rounds 5); instr_scale=2
 fi
 
 sqlite_label() { "$1" info | sed -E 's/^SQLite ([^ ]+).*/SQLite \1/'; }
@@ -122,7 +124,7 @@ run_figures() {
     echo "| 5 instructions | valgrind not installed | | | ≤ +1% | not run |" > "$rows/5"
   fi
   log "teardown with the -wal held 0, 250, 1000, 3000 ms (plot data)"
-  "$bench_sys" holds "$build/teardown_hold_linux.dat"
+  "$bench_sys" "${holds[@]}" holds "$build/teardown_hold_linux.dat"
   log "figure 4a: open+close with 1, 100, 10,000 other databases open"
   "$bench_sys" "${scale[@]}" scale > "$rows/4a"
 }
@@ -148,12 +150,15 @@ report() {
   echo
   echo "Ratios: throughput walsafe/parent (1, 2, 4b); speed-up of walsafe (3); walsafe's cost with N others open over its cost with 1 (4a); instructions walsafe/parent (5)."
   echo
-  echo "Teardown with the -wal held by an injected EBUSY (median of 3; files left of 4):"
+  echo "Teardown and close with the -wal held by an injected EBUSY (median of ${holds[1]}; files left of 4 after a"
+  echo "teardown, side files left after a close):"
   echo
-  echo "| hold | plain close + unlink | seed's pattern | walsafe_delete_database |"
-  echo "|---|---|---|---|"
+  echo "| hold | teardown: plain close + unlink | seed's pattern | walsafe_delete_database | close: plain | close: walsafe |"
+  echo "|---|---|---|---|---|---|"
   grep -v '^#' "$build/teardown_hold_linux.dat" |
-    awk '{printf "| %d ms | %.1f ms, %d left | %.1f ms, %d left | %.1f ms, %d left |\n", $1, $2, $3, $4, $5, $6, $7}'
+    awk 'function wal(n, b) { return b > 0 ? sprintf("-wal left, %d B", b) : b == 0 ? "-wal left, empty" : n " left" }
+      {printf "| %d ms | %.1f ms, %d left | %.1f ms, %d left | %.1f ms, %d left | %.1f ms, %s | %.1f ms, %s |\n",
+        $1, $2, $3, $4, $5, $6, $7, $8, wal($9, $10), $11, wal($12, $13)}'
 }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -161,7 +166,7 @@ run_figures
 report | tee "$results"
 if command -v gnuplot >/dev/null; then
   "$repo/bench/plot_teardown.sh" "$build/teardown_hold_linux.dat" "$build/teardown_hold_linux.png" \
-    "Linux (unix VFS): teardown with unlink of the -wal failing EBUSY for the hold time"
+    "Linux (unix VFS, system SQLite): unlink() of the -wal fails with EBUSY for the hold time"
   log "plot: $build/teardown_hold_linux.png"
 fi
 log "table: $results"

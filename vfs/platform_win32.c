@@ -141,7 +141,8 @@ int ws_platform_is_transient(int sys_err, const char *zPath) {
 ** makes a path absolute but keeps the caller's case and short names. So the
 ** key is: the \\?\ prefix dropped, GetFullPathNameW (separators, "." and
 ** ".."), short names made long (GetLongPathNameW, on the whole path when
-** the file exists, else on its directory; not for \\server\share paths),
+** the file exists, else on its directory; only for a path with a '~', and
+** not for \\server\share paths),
 ** then upper case as NTFS
 ** compares it (invariant, not the user's locale), back in UTF-8.
 */
@@ -222,8 +223,15 @@ int ws_platform_path_key(const char *zFull, char *zKey, int nKey) {
   }
   z = zAbs ? zAbs : zWide;
   /* Not on a share: each lookup there is a round trip, short names are
-  ** rare, and an unreachable server could stall every open. */
-  if (!(z[0] == L'\\' && z[1] == L'\\')) zLong = ws_long_path(z);
+  ** rare, and an unreachable server could stall every open. And only when
+  ** a component may be a short name: one Windows makes always has a '~'
+  ** (NAME~1.EXT), which is the test .NET's Path.GetFullPath uses too.
+  ** GetLongPathNameW looks up every component (a FindFirstFileW each):
+  ** about 1 ms under Wine, several times the cost of the open it serves,
+  ** and the key is computed at every open and -wal delete
+  ** (docs/benchmarks.md, "Fixed on the way"). A short name set by hand
+  ** without a '~' (SetFileShortNameW) is not made long. */
+  if (!(z[0] == L'\\' && z[1] == L'\\') && wcschr(z, L'~')) zLong = ws_long_path(z);
   if (zLong) z = zLong;
   nOut = (int)wcslen(z);
   if (nOut > 0) {
