@@ -370,56 +370,45 @@ static int ws_kind_of(sqlite3_filename zName, int flags) {
 ** gives the old values back. Parents without that control answer
 ** SQLITE_NOTFOUND and nothing changes.
 */
-static void ws_take_over_native_retry(sqlite3_file *real) {
-  int saved[2] = {-1, -1}, mine[2] = {1, 1};
-  sqlite3_mutex_enter(g.mutex);
-  if (!g.native_retry_taken && real->pMethods->xFileControl(real, SQLITE_FCNTL_WIN32_AV_RETRY, saved) == SQLITE_OK &&
-      real->pMethods->xFileControl(real, SQLITE_FCNTL_WIN32_AV_RETRY, mine) == SQLITE_OK) {
-    g.native_retry_saved[0] = saved[0];
-    g.native_retry_saved[1] = saved[1];
-    g.native_retry_taken = 1;
-  }
-  sqlite3_mutex_leave(g.mutex);
+static int ws_native_retry_control(int values[2]) {
+  /* The control is process-wide, and any file of the parent's carries it:
+  ** a temporary one serves. */
+  sqlite3_file *f = sqlite3_malloc(g.parent->szOsFile);
+  int rc = SQLITE_NOMEM, outFlags = 0;
+  if (f == 0) return rc;
+  memset(f, 0, (size_t)g.parent->szOsFile);
+  rc = g.parent->xOpen(g.parent, 0, f,
+                       SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                           SQLITE_OPEN_DELETEONCLOSE | SQLITE_OPEN_EXCLUSIVE,
+                       &outFlags);
+  if (rc == SQLITE_OK) rc = f->pMethods->xFileControl(f, SQLITE_FCNTL_WIN32_AV_RETRY, values);
+  if (f->pMethods) f->pMethods->xClose(f);
+  sqlite3_free(f);
+  return rc;
 }
 
-/* Take it over at registration too, so that walsafe_delete_database() and
-** deletes before the first open are not slowed by it. Any file of the
-** parent's carries the control: a temporary one serves. */
-static void ws_take_over_native_retry_now(void) {
-  sqlite3_file *f = sqlite3_malloc(g.parent->szOsFile);
-  if (f) {
-    int outFlags = 0;
-    memset(f, 0, (size_t)g.parent->szOsFile);
-    if (g.parent->xOpen(g.parent, 0, f,
-                        SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_DELETEONCLOSE | SQLITE_OPEN_EXCLUSIVE,
-                        &outFlags) == SQLITE_OK) {
-      ws_take_over_native_retry(f);
-    }
-    if (f->pMethods) f->pMethods->xClose(f);
-    sqlite3_free(f);
-  }
+/* At registration, so that every open and delete (walsafe_delete_database
+** too) runs under walsafe's budget alone. */
+static void ws_take_over_native_retry(void) {
+  int saved[2] = {-1, -1}, mine[2] = {1, 1};
+  if (ws_native_retry_control(saved) != SQLITE_OK || ws_native_retry_control(mine) != SQLITE_OK) return;
+  sqlite3_mutex_enter(g.mutex);
+  g.native_retry_saved[0] = saved[0];
+  g.native_retry_saved[1] = saved[1];
+  g.native_retry_taken = 1;
+  sqlite3_mutex_leave(g.mutex);
 }
 
 /* Give the native retry back (walsafe_unregister). */
 static void ws_give_back_native_retry(void) {
-  sqlite3_file *f;
+  int saved[2];
   if (!g.native_retry_taken) return;
-  f = sqlite3_malloc(g.parent->szOsFile);
-  if (f) {
-    int outFlags = 0;
-    memset(f, 0, (size_t)g.parent->szOsFile);
-    if (g.parent->xOpen(g.parent, 0, f,
-                        SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_DELETEONCLOSE | SQLITE_OPEN_EXCLUSIVE,
-                        &outFlags) == SQLITE_OK) {
-      int saved[2];
-      saved[0] = g.native_retry_saved[0];
-      saved[1] = g.native_retry_saved[1];
-      if (f->pMethods->xFileControl(f, SQLITE_FCNTL_WIN32_AV_RETRY, saved) == SQLITE_OK) g.native_retry_taken = 0;
-    }
-    if (f->pMethods) f->pMethods->xClose(f);
-    sqlite3_free(f);
+  saved[0] = g.native_retry_saved[0];
+  saved[1] = g.native_retry_saved[1];
+  if (ws_native_retry_control(saved) == SQLITE_OK) {
+    sqlite3_mutex_enter(g.mutex);
+    g.native_retry_taken = 0;
+    sqlite3_mutex_leave(g.mutex);
   }
 }
 
@@ -582,7 +571,6 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
     return rc;
   }
   if (r.attempts > 0) ws_count(WS_C_RETRY_SUCCESSES);
-  if (kind == WS_KIND_MAIN) ws_take_over_native_retry(p->real);
   p->base.pMethods = ws_methods_for(p->real->pMethods);
   p->kind = kind;
   p->open_flags = outFlags ? outFlags : flags;
@@ -921,7 +909,7 @@ int walsafe_register(const char *zParent, int makeDefault) {
         ws_vfs_init(parent);
         rc = sqlite3_vfs_register(&g.vfs, makeDefault);
         g.registered = rc == SQLITE_OK;
-        if (g.registered && ws_platform_has_native_retry()) ws_take_over_native_retry_now();
+        if (g.registered && ws_platform_has_native_retry()) ws_take_over_native_retry();
       }
     }
   }
