@@ -96,7 +96,7 @@ int ws_retry_budget_ms(ws_db *db); /* per-database or process-wide */
 int ws_cleanup_mode(ws_db *db);
 int ws_full_pathname(const char *zPath, char **pzFull); /* sqlite3_malloc'd */
 /* Open a file of the database zDbPath through the parent, bypassing the
-** registry (flags as for xOpen; kind WS_KIND_MAIN or WS_KIND_WAL). The
+** registry (flags as for xOpen; kind WS_KIND_MAIN, WS_KIND_WAL or WS_KIND_JOURNAL). The
 ** caller frees the result with ws_private_close(). */
 int ws_private_open(const char *zDbPath, int kind, int flags, sqlite3_file **ppFile);
 void ws_private_close(sqlite3_file *pFile);
