@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -349,6 +350,228 @@ START_TEST(sql_function_deletes_a_closed_database_and_reports_a_busy_one) {
 }
 END_TEST
 
+/* ---- a database created while walsafe_delete_database works ----
+** The database file is gone but its -wal and -shm were left behind. The
+** first unlink walsafe makes is held until another process has either
+** created the database in WAL mode, committed 100 rows and reported it
+** ('c'), or found itself waiting for a lock ('b'). Without a lock to prove
+** nobody uses the side files, the unlinks would take that process's live
+** -wal and -shm, and its committed rows with them. */
+static struct {
+  int to_child, from_child;
+  int fired;
+  int (*real_unlink)(const char *);
+} g_race;
+
+static long long monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts); /* one clock for every process */
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int race_busy_handler(void *arg, int n) {
+  int *pSaid = arg;
+  if (!*pSaid) {
+    *pSaid = write(g_race.from_child, "b", 1) == 1;
+  }
+  usleep(2000);
+  return n < 5000; /* a bound, so a broken run ends */
+}
+
+/* The other process: wait for 'g', create and commit (starting over when
+** the database moved under it), report 'c' and the time, wait for 'q'. */
+static int race_child(const char *path) {
+  int said = 0, attempt, ok = 0;
+  char c;
+  sqlite3 *db = 0;
+  if (read(g_race.to_child, &c, 1) != 1) return 2;
+  for (attempt = 0; attempt < 50 && !ok; attempt++) {
+    if (db) sqlite3_close(db);
+    db = 0;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix") != SQLITE_OK) continue;
+    sqlite3_busy_handler(db, race_busy_handler, &said);
+    ok = sqlite3_exec(db,
+                      "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS t(x); BEGIN;"
+                      "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<100)"
+                      " INSERT INTO t SELECT i FROM c; COMMIT;",
+                      0, 0, 0) == SQLITE_OK;
+  }
+  if (ok) {
+    long long when = monotonic_ms();
+    ok = write(g_race.from_child, "c", 1) == 1 && write(g_race.from_child, &when, sizeof(when)) == sizeof(when);
+  }
+  if (read(g_race.to_child, &c, 1) != 1) ok = 0; /* the connection stays open until 'q' */
+  ok = ok && sqlite3_close(db) == SQLITE_OK;
+  return ok ? 0 : 1;
+}
+
+static int race_unlink(const char *z) {
+  if (!g_race.fired) {
+    char c = 0;
+    g_race.fired = 1;
+    if (write(g_race.to_child, "g", 1) == 1 && read(g_race.from_child, &c, 1) == 1 && c == 'c') g_race.fired = 2;
+  }
+  return g_race.real_unlink(z);
+}
+
+START_TEST(a_database_created_during_the_delete_keeps_its_rows_and_is_not_reported_deleted) {
+  const char *path = ts_path("x.db");
+  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
+  int down[2], up[2], rc, status = 0;
+  long long returned, committed = 0;
+  char c = 0;
+  pid_t pid;
+  sqlite3 *check;
+  /* Side files of a database that is gone: an empty -wal, a -shm. */
+  write_zeros(ts_path("x.db-wal"), 0);
+  write_zeros(ts_path("x.db-shm"), 512);
+  ck_assert_uint_eq(ts_files_left(path), TS_WAL | TS_SHM);
+  ck_assert_int_eq(pipe(down), 0);
+  ck_assert_int_eq(pipe(up), 0);
+  pid = fork(); /* before the unlink hook, which the child must not have */
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    g_race.to_child = down[0];
+    g_race.from_child = up[1];
+    _exit(race_child(path));
+  }
+  g_race.to_child = down[1];
+  g_race.from_child = up[0];
+  g_race.fired = 0;
+  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
+  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)race_unlink), SQLITE_OK);
+  rc = walsafe_delete_database(path, 2000);
+  returned = monotonic_ms();
+  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  ck_assert_msg(g_race.fired, "walsafe unlinked nothing");
+  /* The child's commit: reported to the hook, or still to come. */
+  if (g_race.fired != 2) {
+    ck_assert_int_eq(read(up[0], &c, 1), 1);
+    ck_assert_int_eq(c, 'c');
+  }
+  ck_assert_int_eq(read(up[0], &committed, sizeof(committed)), (int)sizeof(committed));
+  /* Every committed row is there for a new connection, and the call did
+  ** not report a delete while the database it left existed. */
+  check = ts_open(path, "unix", SQLITE_OPEN_READWRITE);
+  ck_assert_int_eq(ts_query_int(check, "SELECT count(*) FROM t"), 100);
+  {
+    char *integrity = ts_query_text(check, "PRAGMA integrity_check");
+    ck_assert_str_eq(integrity, "ok");
+    sqlite3_free(integrity);
+  }
+  ts_close(check);
+  ck_assert_msg(rc != SQLITE_OK || committed > returned,
+                "walsafe_delete_database returned SQLITE_OK although the database it left was committed to %lld ms "
+                "before it returned",
+                returned - committed);
+  ck_assert_int_eq(write(down[1], "q", 1), 1);
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child failed (status %d)", status);
+  close(down[1]);
+  close(up[0]);
+  close(down[0]);
+  close(up[1]);
+}
+END_TEST
+
+/* A connection of this process that does not go through walsafe, idle in
+** rollback mode: it holds no lock, walsafe counts no handle of its, yet
+** deleting the file under it would break its next write. */
+START_TEST(a_plain_vfs_connection_of_this_process_makes_the_delete_busy_until_it_closes) {
+  const char *path = ts_path("x.db");
+  sqlite3 *plain = ts_open_rw(path, "unix");
+  ts_exec(plain, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x); INSERT INTO t VALUES(1);");
+  ck_assert_int_eq(walsafe_handle_count(path), 0);
+  ck_assert_int_eq(walsafe_delete_database(path, 100), SQLITE_BUSY);
+  ck_assert_msg(strstr(walsafe_errmsg(), "outside walsafe") != 0, "report: %s", walsafe_errmsg());
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN);
+  ts_exec(plain, "INSERT INTO t VALUES(2);"); /* still its database */
+  ck_assert_int_eq(ts_query_int(plain, "SELECT count(*) FROM t"), 2);
+  ts_close(plain);
+  ck_assert_int_eq(walsafe_delete_database(path, 100), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
+/* The same through the SQL function, called on that very connection (a
+** client that loaded the extension before walsafe was the default VFS). */
+START_TEST(the_sql_function_on_a_plain_vfs_connection_refuses_to_delete_its_own_database) {
+  const char *path = ts_path("x.db");
+  sqlite3 *plain = ts_open_rw(path, "unix");
+  char *err = 0, *sql;
+  ck_assert_int_eq(sqlite3_walsafe_init(plain, &err, 0), SQLITE_OK_LOAD_PERMANENTLY);
+  ts_exec(plain, "CREATE TABLE t(x); INSERT INTO t VALUES(1);");
+  sql = sqlite3_mprintf("SELECT walsafe_delete_database('%q', 50)", path);
+  ck_assert_int_eq(sqlite3_exec(plain, sql, 0, 0, 0), SQLITE_BUSY);
+  ck_assert_msg(strstr(sqlite3_errmsg(plain), "outside walsafe") != 0, "report: %s", sqlite3_errmsg(plain));
+  ts_exec(plain, "INSERT INTO t VALUES(2);");
+  ck_assert_int_eq(ts_query_int(plain, "SELECT count(*) FROM t"), 2);
+  ts_close(plain);
+  ck_assert_int_eq(walsafe_delete_database(path, 100), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+  sqlite3_free(sql);
+  sqlite3_reset_auto_extension();
+  ck_assert_int_eq(walsafe_register("unix", 0), SQLITE_OK); /* init made it the default */
+  ck_assert_int_eq(walsafe_unregister(), SQLITE_OK);
+  ck_assert_int_eq(walsafe_register("unix", 0), SQLITE_OK);
+}
+END_TEST
+
+/* No false refusals: the unix VFS keeps a closed connection's descriptor
+** open while another connection of the process holds a lock on the file;
+** once that one closes too, the delete goes through. */
+START_TEST(descriptors_the_unix_vfs_keeps_after_a_close_do_not_block_a_later_delete) {
+  const char *path = ts_path("x.db");
+  sqlite3 *reader = ts_open_rw(path, "unix"), *ws;
+  ts_exec(reader, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x); INSERT INTO t VALUES(1);");
+  ws = ts_open_rw(path, "walsafe");
+  ts_exec(reader, "BEGIN; SELECT count(*) FROM t;"); /* holds SHARED */
+  ck_assert_int_eq(ts_query_int(ws, "SELECT count(*) FROM t"), 1);
+  ts_close(ws); /* its descriptor is kept: the reader holds a lock */
+  ck_assert_int_eq(walsafe_delete_database(path, 0), SQLITE_BUSY);
+  ts_exec(reader, "COMMIT;");
+  ts_close(reader);
+  ck_assert_int_eq(walsafe_delete_database(path, 100), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
+/* Only a final look at the disk makes the answer SQLITE_OK: a -shm created
+** after the first look is deleted too, or reported. The first unlink of the
+** database creates a -shm and fails with EBUSY. */
+static int appear_unlink(const char *z) {
+  size_t n = strlen(z);
+  if (!g_race.fired && n > 5 && strcmp(z + n - 5, "/x.db") == 0) {
+    char *shm = sqlite3_mprintf("%s-shm", z);
+    g_race.fired = 1;
+    write_zeros(shm, 512);
+    sqlite3_free(shm);
+    errno = EBUSY;
+    return -1;
+  }
+  return g_race.real_unlink(z);
+}
+
+START_TEST(side_files_that_appear_after_the_first_look_are_deleted_too) {
+  const char *path = ts_path("x.db");
+  sqlite3 *db = ts_open_rw(path, "unix");
+  int rc;
+  ts_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x);");
+  ts_close(db);
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN);
+  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
+  g_race.fired = 0;
+  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
+  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)appear_unlink), SQLITE_OK);
+  rc = walsafe_delete_database(path, 2000);
+  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  ck_assert(g_race.fired);
+  ck_assert_msg(rc != SQLITE_OK || ts_files_left(path) == 0, "SQLITE_OK with files left: %x", ts_files_left(path));
+  ck_assert_int_eq(rc, SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
 static Suite *delete_database_suite(void) {
   Suite *s = suite_create("delete_database");
   TCase *tc = tcase_create("delete");
@@ -367,6 +590,11 @@ static Suite *delete_database_suite(void) {
   tcase_add_test(tc, database_open_in_another_process_is_busy_and_nothing_is_deleted);
   tcase_add_test(tc, database_with_a_hot_journal_is_rolled_back_and_deleted);
   tcase_add_test(tc, sql_function_deletes_a_closed_database_and_reports_a_busy_one);
+  tcase_add_test(tc, a_database_created_during_the_delete_keeps_its_rows_and_is_not_reported_deleted);
+  tcase_add_test(tc, a_plain_vfs_connection_of_this_process_makes_the_delete_busy_until_it_closes);
+  tcase_add_test(tc, the_sql_function_on_a_plain_vfs_connection_refuses_to_delete_its_own_database);
+  tcase_add_test(tc, descriptors_the_unix_vfs_keeps_after_a_close_do_not_block_a_later_delete);
+  tcase_add_test(tc, side_files_that_appear_after_the_first_look_are_deleted_too);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -340,6 +342,127 @@ START_TEST(delete_of_a_file_held_open_is_deferred_until_it_closes) {
 }
 END_TEST
 
+/* ---- the -shm ---- */
+
+/* A writer in another process commits `rows` rows, one transaction each,
+** into the -wal of the WAL database at path and dies without closing: the
+** rows live only in the -wal, and the -shm it leaves must be recovered. */
+static void crashed_writer(const char *path, int rows, int create) {
+  pid_t pid;
+  int status = 0;
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    sqlite3 *c = 0;
+    int ok = sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix") == SQLITE_OK &&
+             sqlite3_exec(c, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;", 0, 0, 0) == SQLITE_OK;
+    int i;
+    if (ok && create) ok = sqlite3_exec(c, "CREATE TABLE t(x)", 0, 0, 0) == SQLITE_OK;
+    for (i = 0; ok && i < rows; i++)
+      ok = sqlite3_exec(c, "INSERT INTO t VALUES (1000 + random() % 1000)", 0, 0, 0) == SQLITE_OK;
+    _exit(ok ? 0 : 1); /* no close: a crash */
+  }
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the writer failed (status %#x)", status);
+  ck_assert_int_gt(ts_file_size(ts_path("c.db-wal")), 0);
+}
+
+static long long rows_now(const char *path) {
+  sqlite3 *db = ts_open(path, "unix", SQLITE_OPEN_READWRITE);
+  long long n = ts_query_int(db, "SELECT count(*) FROM t");
+  ts_close(db);
+  return n;
+}
+
+/*
+** The -shm's read-write open fails with EBUSY while a read-only one works.
+** A connection's read finds no -shm it can open at all and fails; then it
+** closes while only the read-write open fails: plain SQLite maps the -shm
+** read-only for its checkpoint-on-close, finds no frames in the index it
+** could not recover, reports success and deletes the -wal with the crashed
+** writer's 5 rows. walsafe never lets a read-write connection fall back to
+** a read-only -shm by accident: the rows stay.
+*/
+START_TEST(a_read_only_shm_fallback_never_costs_the_rows_of_a_crashed_writer) {
+  const char *path = ts_path("c.db");
+  char *uri = sqlite3_mprintf("file:%s?walsafe_retry_ms=100", path);
+  sqlite3 *db;
+  crashed_writer(path, 5, 1);
+  db = ts_open_rw(uri, "walsafe");
+  sqlite3_free(uri);
+  ts_fault_open_mode("c.db-shm", EBUSY, -1, 1);
+  sqlite3_exec(db, "SELECT count(*) FROM t", 0, 0, 0); /* fails: no -shm at all */
+  ts_fault_open("c.db-shm", EBUSY, -1);                /* only read-write opens fail */
+  sqlite3_close(db);
+  ts_faults_clear();
+  ck_assert_int_eq(rows_now(path), 5);
+}
+END_TEST
+
+START_TEST(shm_open_failing_a_few_times_is_retried_and_the_read_sees_every_row) {
+  const char *path = ts_path("c.db");
+  walsafe_counters before;
+  sqlite3 *db;
+  crashed_writer(path, 5, 1);
+  db = ts_open_rw(path, "walsafe");
+  before = ts_counters();
+  ts_fault_open("c.db-shm", EBUSY, 3); /* read-write only: read-only would work */
+  ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM t"), 5);
+  ck_assert_int_eq(ts_faults_injected(), 3);
+  ck_assert_int_ge(ts_counters().retries, before.retries + 3);
+  ts_faults_clear();
+  ts_exec(db, "INSERT INTO t VALUES (1)"); /* a writable -shm: not the read-only fallback */
+  ts_close(db);
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN);
+  ck_assert_int_eq(rows_now(path), 6);
+}
+END_TEST
+
+/*
+** When SQLite's open of the -wal fails, its error path unmaps the shared
+** memory without a checkpoint (wal.c, sqlite3WalOpen). That is no close:
+** it must not pass for one that skipped its checkpoint, or the last close
+** keeps a -wal with frames.
+*/
+START_TEST(a_failed_wal_open_is_not_taken_for_a_close_without_checkpoint) {
+  const char *path = ts_path("c.db");
+  sqlite3 *ro, *b;
+  crashed_writer(path, 5, 1);
+  ro = ts_open(path, "walsafe", SQLITE_OPEN_READONLY);
+  ck_assert_int_eq(ts_query_int(ro, "SELECT count(*) FROM t"), 5);
+  b = ts_open_rw(path, "walsafe");
+  ts_close(ro); /* read-only: no checkpoint; b is still open */
+  ts_fault_open_mode("c.db-wal", EACCES, -1, 1);
+  ck_assert_int_ne(sqlite3_exec(b, "SELECT count(*) FROM t", 0, 0, 0), SQLITE_OK);
+  ts_faults_clear();
+  ts_close(b); /* the last close: walsafe checkpoints the frames */
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN);
+  ck_assert_int_eq(rows_now(path), 5);
+}
+END_TEST
+
+/*
+** SQLite deleted the -wal at a close in this process, and the database
+** stayed open here; then another process wrote frames into a new -wal and
+** died. The last close here must look at that -wal again, not trust that
+** it is gone.
+*/
+START_TEST(a_wal_another_process_left_after_sqlite_deleted_ours_is_checkpointed_at_the_last_close) {
+  const char *path = ts_path("c.db");
+  sqlite3 *idle, *a;
+  ts_make_wal_db(path, "walsafe", 10);
+  idle = ts_open_rw(path, "walsafe"); /* opened, never read: no -wal of its own */
+  a = ts_open_rw(path, "walsafe");
+  ts_exec(a, "INSERT INTO t VALUES (11)");
+  ts_close(a); /* SQLite checkpoints and deletes the -wal */
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN);
+  crashed_writer(path, 5, 0);
+  ts_close(idle);
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN);
+  ck_assert_int_eq(rows_now(path), 16);
+}
+END_TEST
+
 static Suite *faults_suite(void) {
   Suite *s = suite_create("faults");
   TCase *tc = tcase_create("injected");
@@ -359,6 +482,10 @@ static Suite *faults_suite(void) {
   tcase_add_test(tc, open_degraded_to_read_only_by_a_permanent_error_is_not_retried);
   tcase_add_test(tc, open_degraded_for_longer_than_the_budget_settles_for_read_only);
   tcase_add_test(tc, delete_of_a_file_held_open_is_deferred_until_it_closes);
+  tcase_add_test(tc, a_read_only_shm_fallback_never_costs_the_rows_of_a_crashed_writer);
+  tcase_add_test(tc, shm_open_failing_a_few_times_is_retried_and_the_read_sees_every_row);
+  tcase_add_test(tc, a_failed_wal_open_is_not_taken_for_a_close_without_checkpoint);
+  tcase_add_test(tc, a_wal_another_process_left_after_sqlite_deleted_ours_is_checkpointed_at_the_last_close);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -11,6 +11,7 @@
 */
 #define _GNU_SOURCE 1
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,6 +227,80 @@ START_TEST(read_only_reader_in_another_process_is_not_disturbed_and_cleans_up_la
 }
 END_TEST
 
+/* ---- an idle connection in another process while this one closes ----
+** The other process has read once and holds no transaction: SQLite's own
+** close cannot get its EXCLUSIVE lock and leaves the frames to it. walsafe
+** must leave the -wal exactly as SQLite does, byte for byte (no private
+** checkpoint on the other process's behalf). */
+typedef struct idle_arg {
+  const char *path;
+  const char *vfs;
+} idle_arg;
+
+static int idle_body(int in, int out, void *arg) {
+  idle_arg *a = arg;
+  sqlite3 *db = 0;
+  int ok = sqlite3_open_v2(a->path, &db, SQLITE_OPEN_READWRITE, a->vfs) == SQLITE_OK &&
+           child_count(db, "SELECT count(*) FROM t") >= 0;
+  if (!report(out, ok) || !await_go(in)) return 1;
+  ok = sqlite3_close(db) == SQLITE_OK && ok;
+  report(out, ok);
+  return ok ? 0 : 1;
+}
+
+static char *read_whole(const char *path, long long *pn) {
+  FILE *f = fopen(path, "rb");
+  char *buf;
+  long long n = ts_file_size(path);
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_gt(n, 0);
+  buf = malloc((size_t)n);
+  ck_assert_int_eq((long long)fread(buf, 1, (size_t)n, f), n);
+  fclose(f);
+  *pn = n;
+  return buf;
+}
+
+/* The -wal after this process's last close, compared with the one before
+** it; vfs is this process's VFS. */
+static void last_close_beside_an_idle_process(const char *vfs) {
+  const char *path = ts_path("shared.db");
+  idle_arg arg;
+  sqlite3 *db;
+  child idle;
+  char *before, *after;
+  long long nBefore, nAfter;
+  arg.path = path;
+  arg.vfs = "unix";
+  ts_make_wal_db(path, vfs, 10);
+  idle = start_child(idle_body, &arg);
+  wait_step(&idle);
+  db = ts_open_rw(path, vfs);
+  ts_exec(db, "INSERT INTO t SELECT x + 10 FROM t");
+  before = read_whole(ts_path("shared.db-wal"), &nBefore);
+  ts_close(db); /* the last close in this process, not in the system */
+  ck_assert_uint_eq(ts_files_left(path), TS_MAIN | TS_WAL | TS_SHM);
+  after = read_whole(ts_path("shared.db-wal"), &nAfter);
+  ck_assert_int_eq(nAfter, nBefore);
+  ck_assert_msg(memcmp(before, after, (size_t)nBefore) == 0, "the -wal changed at this process's last close (%s)", vfs);
+  free(before);
+  free(after);
+  go_on(&idle);
+  wait_step(&idle);
+  finish(&idle);
+  db = ts_open_rw(path, "unix");
+  ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM t"), 20);
+  ts_close(db);
+}
+
+START_TEST(wal_is_left_byte_for_byte_as_plain_sqlite_leaves_it_while_another_process_has_the_database_open) {
+  last_close_beside_an_idle_process("unix"); /* what SQLite does */
+  ts_teardown();
+  ts_setup();
+  last_close_beside_an_idle_process("walsafe");
+}
+END_TEST
+
 /* ---- a writer in another process while this one closes ---- */
 static int writer_mid_transaction_body(int in, int out, void *arg) {
   const char *path = arg;
@@ -281,6 +356,7 @@ static Suite *multiprocess_suite(void) {
   tcase_add_test(tc, reader_in_another_process_keeps_its_snapshot_and_wal_when_this_one_closes);
   tcase_add_test(tc, read_only_reader_in_another_process_is_not_disturbed_and_cleans_up_last);
   tcase_add_test(tc, writer_in_another_process_is_not_disturbed_when_this_one_closes);
+  tcase_add_test(tc, wal_is_left_byte_for_byte_as_plain_sqlite_leaves_it_while_another_process_has_the_database_open);
   suite_add_tcase(s, tc);
   return s;
 }

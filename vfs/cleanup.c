@@ -12,7 +12,13 @@
 **       live. So with EXCLUSIVE held, no connection in any process is using
 **       the side files, and none can start until walsafe lets go. The parent
 **       VFS shares lock state between its handles in one process, so
-**       connections that do not go through walsafe are covered too.
+**       connections of this process that do not go through walsafe are
+**       covered too while they hold a lock; walsafe_delete_database also
+**       looks for their descriptors (ws_platform_fds_on), since a rollback-
+**       mode connection holds none while idle. When the database file is
+**       absent, walsafe creates it through the parent to take this lock
+**       (ws_delete_pass): a connection that would use the side files must
+**       open and lock the database first, so it waits.
 **   (B) SQLite itself asked for the delete (cleanup of a -wal in vfs.c:
 **       SQLite asks only after a complete checkpoint under its own EXCLUSIVE
 **       lock, and emptying removes less than deleting).
@@ -110,9 +116,9 @@ static int ws_journal_is_hot(const char *zDb) {
 /* ---------------------------------------------------------------------------
 ** The EXCLUSIVE lock of rule (A)
 */
-static int ws_lock_database(const char *zDb, sqlite3_file **ppLock) {
+static int ws_lock_database_as(const char *zDb, int flags, sqlite3_file **ppLock) {
   sqlite3_file *f = 0;
-  int rc = ws_private_open(zDb, WS_KIND_MAIN, SQLITE_OPEN_READWRITE, &f);
+  int rc = ws_private_open(zDb, WS_KIND_MAIN, flags, &f);
   *ppLock = 0;
   if (rc != SQLITE_OK) return rc;
   rc = f->pMethods->xLock(f, SQLITE_LOCK_SHARED);
@@ -126,10 +132,24 @@ static int ws_lock_database(const char *zDb, sqlite3_file **ppLock) {
   return SQLITE_OK;
 }
 
+static int ws_lock_database(const char *zDb, sqlite3_file **ppLock) {
+  return ws_lock_database_as(zDb, SQLITE_OPEN_READWRITE, ppLock);
+}
+
 static void ws_unlock_database(sqlite3_file *f) {
   if (f == 0) return;
   f->pMethods->xUnlock(f, SQLITE_LOCK_NONE);
   ws_private_close(f);
+}
+
+/* Does a connection of any process use the database now? The EXCLUSIVE
+** probe of rule (A), let go at once: 1 in use, 0 not, -1 cannot tell. */
+static int ws_database_in_use(const char *zDb) {
+  sqlite3_file *lock = 0;
+  int rc = ws_lock_database(zDb, &lock);
+  ws_unlock_database(lock);
+  if (rc == SQLITE_OK) return 0;
+  return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? 1 : -1;
 }
 
 /* One delete attempt through the parent: SQLITE_OK also when the file is
@@ -222,34 +242,62 @@ static int ws_checkpoint_private(const char *zDb, int busy_ms) {
   return rc;
 }
 
+/*
+** Checkpoint the -wal of db on behalf of a last closer that did not (it was
+** read-only, or its checkpoint failed): only when no connection of any
+** process uses the database (a process that still has it open keeps its
+** frames, as SQLite leaves them), and again within the retry budget when
+** it fails for a reason that may clear (a -shm or -wal held by a scanner).
+** SQLITE_OK: folded; SQLITE_BUSY: in use, left alone; else the failure.
+*/
+static int ws_checkpoint_unused(ws_db *db) {
+  ws_retry r;
+  int rc;
+  ws_retry_start(&r, ws_retry_budget_ms(db));
+  for (;;) {
+    if (ws_database_in_use(db->path) == 1) return SQLITE_BUSY;
+    rc = ws_checkpoint_private(db->path, 0);
+    if (rc == SQLITE_OK) return rc;
+    switch (rc & 0xff) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+      case SQLITE_CANTOPEN:
+      case SQLITE_IOERR:
+      case SQLITE_READONLY: break; /* may clear: a scanner, a connection just gone */
+      default: return rc;
+    }
+    if (!ws_retry_wait(&r)) return rc;
+    ws_count(WS_C_RETRIES);
+  }
+}
+
 /* ---------------------------------------------------------------------------
 ** After the last close
 */
 static void ws_last_close_cleanup(ws_db *db) {
-  int mode = ws_cleanup_mode(db), persist_wal, no_ckpt, owed_wal, in_use, wal_deleted;
+  int mode = ws_cleanup_mode(db), persist_wal, no_ckpt, owed_wal, in_use, wal_deleted, shm, rc;
   sqlite3_int64 wal;
   unsigned left;
   if (mode == WALSAFE_CLEANUP_OFF) return;
-  /* When SQLite itself deleted the -wal after its checkpoint-on-close (the
-  ** common case), it is gone: looking again would cost two system calls on
-  ** every close. A -wal another process created since is that process's
-  ** to clean up (rule A would not let us touch it while it is in use). */
   ws_db_lock(db);
   wal_deleted = db->wal_deleted;
+  persist_wal = db->persist_wal;
+  no_ckpt = db->no_ckpt_on_close;
+  owed_wal = (db->pending & WS_SIDE_WAL) != 0;
   ws_db_unlock(db);
-  wal = wal_deleted ? -1 : ws_wal_size(db->path);
-  if (wal < 0 && !ws_shm_left(db->path)) {
+  /* When SQLite itself deleted the -wal after its checkpoint-on-close (the
+  ** common case), it is gone, and with it the -shm: one look at the -shm
+  ** tells. A -shm still there means another process has used the database
+  ** since, and may have left a -wal with frames: look at it again. */
+  shm = ws_shm_left(db->path);
+  wal = wal_deleted && !shm ? -1 : ws_wal_size(db->path);
+  if (wal < 0 && !shm) {
     ws_db_lock(db);
     db->pending &= ~(unsigned)(WS_SIDE_WAL | WS_SIDE_SHM);
     ws_db_unlock(db);
     return;
   }
   ws_count(WS_C_CLEANUPS_RUN);
-  ws_db_lock(db);
-  persist_wal = db->persist_wal;
-  no_ckpt = db->no_ckpt_on_close;
-  owed_wal = (db->pending & WS_SIDE_WAL) != 0;
-  ws_db_unlock(db);
   if (mode == WALSAFE_CLEANUP_AUTO && (persist_wal || no_ckpt)) {
     ws_count(WS_C_CLEANUPS_SKIPPED);
     sqlite3_log(SQLITE_NOTICE, "walsafe: kept the -wal of %s: the last connection asked for %s", db->path,
@@ -257,11 +305,18 @@ static void ws_last_close_cleanup(ws_db *db) {
     return;
   }
   if (wal > 0) {
-    /* The last closer did not checkpoint (it was read-only, or its
-    ** checkpoint failed): the frames may hold committed data. */
-    if (ws_checkpoint_private(db->path, 0) != SQLITE_OK) {
+    /* The frames may hold committed data: only a checkpoint retires them. */
+    rc = ws_checkpoint_unused(db);
+    if (rc == SQLITE_BUSY) {
       ws_count(WS_C_CLEANUPS_SKIPPED);
-      sqlite3_log(SQLITE_WARNING, "walsafe: left the -wal of %s: it could not be checkpointed", db->path);
+      sqlite3_log(SQLITE_NOTICE, "walsafe: left the -wal of %s to the connection that still uses it", db->path);
+      return;
+    }
+    if (rc != SQLITE_OK) {
+      ws_count(WS_C_CLEANUPS_SKIPPED);
+      ws_count(WS_C_FAILURES);
+      sqlite3_log(SQLITE_WARNING, "walsafe: left the -wal of %s: it could not be checkpointed (%s)", db->path,
+                  sqlite3_errstr(rc));
       return;
     }
   }
@@ -444,53 +499,149 @@ static int ws_claim(ws_db *db, sqlite3_int64 deadline, char **pzReport) {
   }
 }
 
-/* One pass under rule (A): side files first, then the database. */
-static int ws_delete_pass(ws_db *db, unsigned *pLeft, int *pTransient) {
+/*
+** A valid empty database of one 512-byte page (what SQLite itself writes
+** for one). walsafe_delete_database writes it into a database file that it
+** found empty under its EXCLUSIVE lock, before unlinking it: a connection
+** that opened the file meanwhile and locks it after the unlink then finds a
+** database of one page, and SQLite refuses its first write with
+** SQLITE_READONLY_DBMOVED, where on an empty file it would write into an
+** unlinked inode while its -wal and -shm live by name (pager.c,
+** databaseIsUnmoved skips a database of zero pages).
+*/
+static int ws_write_empty_database(sqlite3_file *f) {
+  unsigned char page[512];
+  int v = sqlite3_libversion_number(), rc;
+  memset(page, 0, sizeof(page));
+  memcpy(page, "SQLite format 3", 16);
+  page[16] = 2; /* page size 512 */
+  page[18] = 1; /* rollback journal: write and read version 1 */
+  page[19] = 1;
+  page[21] = 64; /* payload fractions */
+  page[22] = 32;
+  page[23] = 32;
+  page[27] = 1; /* change counter */
+  page[31] = 1; /* one page */
+  page[43] = 1; /* schema cookie */
+  page[95] = 1; /* version-valid-for = change counter */
+  page[96] = (unsigned char)(v >> 24);
+  page[97] = (unsigned char)(v >> 16);
+  page[98] = (unsigned char)(v >> 8);
+  page[99] = (unsigned char)v;
+  page[100] = 0x0d; /* sqlite_schema: an empty leaf table page */
+  page[105] = 2;    /* its cell content starts at 512 */
+  rc = f->pMethods->xWrite(f, page, (int)sizeof(page), 0);
+  if (rc == SQLITE_OK) rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+  return rc;
+}
+
+/* The size of an open file, or -1. */
+static sqlite3_int64 ws_open_file_size(sqlite3_file *f) {
+  sqlite3_int64 n = -1;
+  if (f->pMethods->xFileSize(f, &n) != SQLITE_OK) n = -1;
+  return n;
+}
+
+#define WS_PASS_FOLD 1000 /* ws_delete_pass: frames or a hot journal first */
+
+/*
+** One pass of walsafe_delete_database, all under rule (A):
+**  1. Descriptors this process holds on the database outside walsafe make
+**     it busy: a connection not opened through walsafe, idle in rollback
+**     mode, holds no lock that would show it.
+**  2. Take the EXCLUSIVE lock, creating the database file when it is absent
+**     (a connection that would use the side files opens and locks it
+**     first, so it waits; walsafe never unlinks without the lock).
+**  3. Look again under the lock: a -wal with frames or a hot journal comes
+**     back as WS_PASS_FOLD (unless fold is 0: the caller could not fold a
+**     file that is not a database), else the side files go, then the
+**     database (unix: still under the lock; Windows: right after our own
+**     handle closes, where a handle that slipped in makes the delete fail
+**     rather than lose anything, the win32 VFS never sharing delete).
+** *pLeft: the files on disk afterwards, looked at anew. SQLITE_OK only when
+** there are none; SQLITE_BUSY when waiting may help; else the error.
+*/
+static int ws_delete_pass(ws_db *db, int fold, unsigned *pLeft, char **pzWhy) {
+  static const int sides[] = {WS_SIDE_WAL, WS_SIDE_SHM, WS_SIDE_JOURNAL, WS_SIDE_MAIN};
   sqlite3_file *lock = 0;
   size_t i;
-  int rc = SQLITE_OK, t, dbExists = ws_side_exists(db->path, WS_SIDE_MAIN);
-  *pTransient = 0;
-  if (dbExists) {
-    rc = ws_lock_database(db->path, &lock);
-    if (rc != SQLITE_OK) return rc; /* SQLITE_BUSY: another process */
-    if (ws_wal_size(db->path) > 0 || ws_journal_is_hot(db->path)) {
+  int t, rc, transient = 0, permanent = 0, nFds = ws_platform_fds_on(db->path);
+  if (nFds > 0) {
+    *pzWhy = sqlite3_mprintf(
+        "this process holds %d descriptor(s) on the database file outside walsafe (a connection not "
+        "opened through walsafe, or a file the program opened itself)",
+        nFds);
+    return SQLITE_BUSY;
+  }
+  rc = ws_lock_database_as(db->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &lock);
+  if (rc != SQLITE_OK) {
+    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
+      *pzWhy = sqlite3_mprintf("cannot lock the database file (%s), and without that lock nothing is deleted",
+                               sqlite3_errstr(rc));
+    }
+    return rc;
+  }
+  if (fold && (ws_wal_size(db->path) > 0 || ws_journal_is_hot(db->path))) {
+    ws_unlock_database(lock);
+    return WS_PASS_FOLD;
+  }
+  if (ws_platform_can_delete_open_file() && ws_open_file_size(lock) == 0) {
+    rc = ws_write_empty_database(lock);
+    if (rc != SQLITE_OK) {
       ws_unlock_database(lock);
-      return SQLITE_BUSY; /* written since our checkpoint: fold it again */
+      *pzWhy = sqlite3_mprintf("cannot write the empty database file (%s)", sqlite3_errstr(rc));
+      return rc;
     }
   }
-  /* Without the database file nobody can be using its side files through
-  ** SQLite, which opens the database first; with it, rule (A) holds. */
-  for (i = 0; i < sizeof(ws_sides_in_order) / sizeof(ws_sides_in_order[0]); i++) {
-    int side = ws_sides_in_order[i];
-    if (!(*pLeft & (unsigned)side)) continue;
-    if (ws_delete_once(db->path, side, &t) == SQLITE_OK)
-      *pLeft &= ~(unsigned)side;
+  for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
+    /* The database goes last, and only once its side files are gone. */
+    if (sides[i] == WS_SIDE_MAIN && (transient || permanent)) break;
+    if (sides[i] == WS_SIDE_MAIN && !ws_platform_can_delete_open_file()) {
+      /* Windows: our own handle would block it; see below. */
+      ws_unlock_database(lock);
+      lock = 0;
+    }
+    /* Rule (A), or for the database on Windows the OS guarantee: a handle
+    ** opened since our own closed makes this delete fail, never lose the
+    ** file under it (the win32 VFS never shares delete). */
+    if (ws_delete_once(db->path, sides[i], &t) == SQLITE_OK) continue;
+    if (t)
+      transient = 1;
     else
-      *pTransient |= t;
-  }
-  if (lock && ws_platform_can_delete_open_file() && (*pLeft & ~(unsigned)WS_SIDE_MAIN) == 0) {
-    /* unix: delete the database while still holding the lock. */
-    if (ws_delete_once(db->path, WS_SIDE_MAIN, &t) == SQLITE_OK)
-      *pLeft &= ~(unsigned)WS_SIDE_MAIN;
-    else
-      *pTransient |= t;
+      permanent = 1;
+    if (sides[i] == WS_SIDE_MAIN && t && !ws_platform_can_delete_open_file()) {
+      *pzWhy = sqlite3_mprintf(
+          "Windows refused to delete the database file: a handle outside walsafe has it open (a connection "
+          "not opened through walsafe, in this or another process, or a scanner)");
+    }
   }
   ws_unlock_database(lock);
-  if ((*pLeft & WS_SIDE_MAIN) && (*pLeft & ~(unsigned)WS_SIDE_MAIN) == 0) {
-    /* Windows: our own handle would block the delete; it is closed now. */
-    if (ws_delete_once(db->path, WS_SIDE_MAIN, &t) == SQLITE_OK)
-      *pLeft &= ~(unsigned)WS_SIDE_MAIN;
-    else
-      *pTransient |= t;
+  *pLeft = ws_files_present(db->path);
+  if (*pLeft == 0) return SQLITE_OK;
+  if (permanent) return SQLITE_IOERR_DELETE;
+  if (!transient && *pzWhy == 0) {
+    *pzWhy = sqlite3_mprintf("another connection created the database again while it was being deleted");
   }
-  return SQLITE_OK;
+  return SQLITE_BUSY;
+}
+
+/* Fold frames or a hot journal into the database before it is deleted, so
+** that a -wal that cannot be deleted holds nothing to replay. */
+static int ws_fold(ws_db *db, sqlite3_int64 deadline, int *pFold) {
+  sqlite3_int64 remaining = deadline - ws_platform_now_ms();
+  int rc = ws_checkpoint_private(db->path, remaining > 0 ? (int)remaining : 0);
+  if (rc == SQLITE_NOTADB) {
+    *pFold = 0; /* not a database: nothing to fold, delete it as it is */
+    rc = SQLITE_OK;
+  }
+  return rc;
 }
 
 int ws_delete_database(const char *zFull, int timeoutMs, char **pzReport) {
   sqlite3_int64 deadline = ws_platform_now_ms() + timeoutMs;
   ws_db *db;
   unsigned left;
-  int rc, attempt = 0;
+  int rc, attempt = 0, fold = 1;
   *pzReport = 0;
   db = ws_registry_acquire(zFull);
   if (db == 0) return SQLITE_NOMEM;
@@ -505,28 +656,23 @@ int ws_delete_database(const char *zFull, int timeoutMs, char **pzReport) {
     *pzReport = sqlite3_mprintf("walsafe_delete_database(%s): no such database", db->path);
   }
   while (left != 0) {
-    int transient = 0;
-    sqlite3_int64 remaining = deadline - ws_platform_now_ms();
-    if ((left & WS_SIDE_MAIN) && (ws_wal_size(db->path) > 0 || ws_journal_is_hot(db->path))) {
-      /* Make the -wal empty (and roll back a hot journal) first, so that a
-      ** -wal that cannot be deleted holds nothing to replay. */
-      rc = ws_checkpoint_private(db->path, remaining > 0 ? (int)remaining : 0);
-      if (rc == SQLITE_NOTADB) rc = SQLITE_OK; /* not a database: no WAL to fold */
-    } else {
-      rc = SQLITE_OK;
+    char *zWhy = 0;
+    /* SQLITE_OK only from a pass whose final look found none of the four. */
+    rc = ws_delete_pass(db, fold, &left, &zWhy);
+    if (rc == SQLITE_OK) break;
+    if (rc == WS_PASS_FOLD) {
+      rc = ws_fold(db, deadline, &fold);
+      if (rc == SQLITE_OK) continue;
     }
-    if (rc == SQLITE_OK) rc = ws_delete_pass(db, &left, &transient);
-    if (left == 0) break;
-    if (rc == SQLITE_OK && !transient)
-      rc = SQLITE_IOERR_DELETE; /* permanent */
-    else if (rc == SQLITE_OK || rc == SQLITE_LOCKED)
-      rc = SQLITE_BUSY;
-    if (rc != SQLITE_BUSY || ws_platform_now_ms() >= deadline) {
-      *pzReport = ws_describe_left(
-          db->path, left,
-          rc == SQLITE_BUSY ? "another process has the database open, or a file is held" : sqlite3_errstr(rc));
+    if ((rc & 0xff) == SQLITE_LOCKED) rc = SQLITE_BUSY;
+    if ((rc & 0xff) != SQLITE_BUSY || ws_platform_now_ms() >= deadline) {
+      const char *zDefault =
+          rc == SQLITE_BUSY ? "another process has the database open, or a file is held" : sqlite3_errstr(rc);
+      *pzReport = ws_describe_left(db->path, left, zWhy ? zWhy : zDefault);
+      sqlite3_free(zWhy);
       break;
     }
+    sqlite3_free(zWhy);
     ws_platform_sleep_ms(ws_retry_delay_ms(attempt++, deadline - ws_platform_now_ms()));
   }
   if (left == 0 && rc != SQLITE_NOTFOUND) rc = SQLITE_OK;

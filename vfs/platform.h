@@ -15,6 +15,27 @@
 #define WS_THREAD_LOCAL _Thread_local
 #endif
 
+/*
+** walsafe's own mutexes, statically initialised, never SQLite's: SQLite may
+** be shut down and initialised again with another mutex implementation or
+** memory allocator in between (SQLITE_CONFIG_MUTEX, SQLITE_CONFIG_HEAP), and
+** walsafe's registry and settings outlive that. Held only while pointers and
+** counters change, never across I/O or a sleep.
+*/
+#ifdef _WIN32
+typedef struct ws_mutex {
+  void *opaque; /* an SRWLOCK */
+} ws_mutex;
+#define WS_MUTEX_INIT \
+  { 0 }
+#else
+#include <pthread.h>
+typedef pthread_mutex_t ws_mutex;
+#define WS_MUTEX_INIT PTHREAD_MUTEX_INITIALIZER
+#endif
+void ws_mutex_enter(ws_mutex *m);
+void ws_mutex_leave(ws_mutex *m);
+
 /* Milliseconds from a monotonic clock (never goes back). */
 sqlite3_int64 ws_platform_now_ms(void);
 
@@ -65,6 +86,21 @@ int ws_platform_has_native_retry(void);
 ** down)? Only asked where ws_platform_has_native_retry() is true.
 */
 int ws_platform_is_transient_io(int sys_err);
+
+/*
+** How many descriptors does this process hold on the file zFull (matched
+** by identity, not name)? walsafe_delete_database asks when walsafe has no
+** handle of its own on it: any it finds belong to a connection that does
+** not go through walsafe, or to the program itself. 0 where the platform
+** cannot tell (Windows answers by refusing the delete instead).
+**
+** The unix VFS keeps a closed connection's descriptor open while another
+** connection of the process holds a lock on the same file (unixClose,
+** setPendingFd: closing it would drop that lock) and closes it when the
+** last lock goes; so once no connection is open none is left, and while
+** one is, the delete must wait anyway: none of them is a false refusal.
+*/
+int ws_platform_fds_on(const char *zFull);
 
 /* Describe sys_err in words into zBuf (never fails; always terminated). */
 void ws_platform_describe_error(int sys_err, char *zBuf, int nBuf);

@@ -5,12 +5,19 @@
 #define _GNU_SOURCE 1 /* strerror_r, clock_gettime, statfs */
 #include "platform.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #if defined(__linux__)
 #include <sys/vfs.h>
 #endif
+
+void ws_mutex_enter(ws_mutex *m) { pthread_mutex_lock(m); }
+void ws_mutex_leave(ws_mutex *m) { pthread_mutex_unlock(m); }
 
 sqlite3_int64 ws_platform_now_ms(void) {
   struct timespec ts;
@@ -67,6 +74,28 @@ int ws_platform_is_network_path(const char *zFull) {
     if ((unsigned long)sfs.f_type == network_magics[i]) return 1;
   }
   return 0;
+#else
+  (void)zFull;
+  return 0;
+#endif
+}
+
+int ws_platform_fds_on(const char *zFull) {
+#if defined(__linux__)
+  struct stat target, st;
+  struct dirent *e;
+  DIR *d;
+  int n = 0;
+  if (stat(zFull, &target) != 0) return 0;
+  d = opendir("/proc/self/fd");
+  if (d == 0) return 0;
+  while ((e = readdir(d)) != 0) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == dirfd(d)) continue;
+    /* The entry is a link to what the descriptor has open: follow it. */
+    if (fstatat(dirfd(d), e->d_name, &st, 0) == 0 && st.st_dev == target.st_dev && st.st_ino == target.st_ino) n++;
+  }
+  closedir(d);
+  return n;
 #else
   (void)zFull;
   return 0;

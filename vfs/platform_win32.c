@@ -18,6 +18,16 @@
 
 #include "platform.h"
 
+void ws_mutex_enter(ws_mutex *m) { AcquireSRWLockExclusive((PSRWLOCK)m); }
+void ws_mutex_leave(ws_mutex *m) { ReleaseSRWLockExclusive((PSRWLOCK)m); }
+
+/* Windows refuses to delete a file that any handle without FILE_SHARE_DELETE
+** holds (every win32 VFS handle), and walsafe_delete_database says so. */
+int ws_platform_fds_on(const char *zFull) {
+  (void)zFull;
+  return 0;
+}
+
 sqlite3_int64 ws_platform_now_ms(void) { return (sqlite3_int64)GetTickCount64(); }
 
 void ws_platform_sleep_ms(int ms) {

@@ -7,7 +7,13 @@
 ** O(1) (amortised over table growth), and a shard's mutex is held only while
 ** pointers and counters change: never across I/O, sleeps or the opening of
 ** a connection.
+**
+** Its memory comes from the C library and its mutexes are walsafe's own
+** (platform.h), not SQLite's: the registry outlives sqlite3_shutdown() and
+** whatever allocator or mutex implementation is configured after it, and
+** leaves nothing in SQLite's heap.
 */
+#include <stdlib.h>
 #include <string.h>
 
 #include "platform.h"
@@ -17,14 +23,19 @@
 #define WS_KEY_MAX 4096
 
 typedef struct ws_shard {
-  sqlite3_mutex *mutex;
+  ws_mutex mutex;
   ws_db **slots;    /* hash chains */
   unsigned nslot;   /* a power of two, or 0 before the first insert */
   unsigned nentry;  /* entries in this shard */
   long long nfiles; /* files open through this shard's entries */
 } ws_shard;
 
-static ws_shard g_shards[WS_SHARDS];
+#define WS_SHARD_INIT \
+  { WS_MUTEX_INIT, 0, 0, 0, 0 }
+static ws_shard g_shards[WS_SHARDS] = {WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT,
+                                       WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT,
+                                       WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT,
+                                       WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT};
 
 /* FNV-1a: cheap, and good enough for path names. */
 static unsigned ws_hash(const char *z) {
@@ -38,20 +49,8 @@ static unsigned ws_hash(const char *z) {
 
 static ws_shard *ws_shard_of(unsigned hash) { return &g_shards[hash & (WS_SHARDS - 1)]; }
 
-int ws_registry_init(void) {
-  int i;
-  for (i = 0; i < WS_SHARDS; i++) {
-    if (g_shards[i].mutex == 0) {
-      g_shards[i].mutex = sqlite3_mutex_alloc(SQLITE_MUTEX_FAST);
-      /* NULL is fine when SQLite is built without threads. */
-      if (g_shards[i].mutex == 0 && sqlite3_threadsafe()) return SQLITE_NOMEM;
-    }
-  }
-  return SQLITE_OK;
-}
-
-void ws_db_lock(ws_db *db) { sqlite3_mutex_enter(ws_shard_of(db->hash)->mutex); }
-void ws_db_unlock(ws_db *db) { sqlite3_mutex_leave(ws_shard_of(db->hash)->mutex); }
+void ws_db_lock(ws_db *db) { ws_mutex_enter(&ws_shard_of(db->hash)->mutex); }
+void ws_db_unlock(ws_db *db) { ws_mutex_leave(&ws_shard_of(db->hash)->mutex); }
 
 /* The chain slot of key in shard s, which the caller has locked. */
 static ws_db **ws_slot(ws_shard *s, unsigned hash, const char *zKey) {
@@ -68,9 +67,8 @@ static void ws_grow(ws_shard *s) {
   unsigned i;
   ws_db **a;
   if (s->nentry < s->nslot) return;
-  a = sqlite3_malloc64(sizeof(ws_db *) * (sqlite3_uint64)n);
+  a = calloc(n, sizeof(ws_db *));
   if (a == 0) return;
-  memset(a, 0, sizeof(ws_db *) * n);
   for (i = 0; i < s->nslot; i++) {
     ws_db *p = s->slots[i];
     while (p) {
@@ -81,7 +79,7 @@ static void ws_grow(ws_shard *s) {
       p = next;
     }
   }
-  sqlite3_free(s->slots);
+  free(s->slots);
   s->slots = a;
   s->nslot = n;
 }
@@ -98,13 +96,13 @@ static ws_db *ws_lookup(const char *zFullPath, int create) {
   s = ws_shard_of(hash);
   nKey = strlen(zKey);
   nPath = strlen(zFullPath);
-  sqlite3_mutex_enter(s->mutex);
+  ws_mutex_enter(&s->mutex);
   if (create) ws_grow(s);
   if (s->nslot) {
     ws_db **pp = ws_slot(s, hash, zKey);
     db = *pp;
     if (db == 0 && create) {
-      db = sqlite3_malloc64(sizeof(ws_db) + nKey + nPath + 1);
+      db = malloc(sizeof(ws_db) + nKey + nPath + 1);
       if (db) {
         memset(db, 0, sizeof(ws_db));
         db->hash = hash;
@@ -119,7 +117,7 @@ static ws_db *ws_lookup(const char *zFullPath, int create) {
     }
     if (db) db->refs++;
   }
-  sqlite3_mutex_leave(s->mutex);
+  ws_mutex_leave(&s->mutex);
   return db;
 }
 
@@ -132,16 +130,16 @@ static void ws_release_locked(ws_shard *s, ws_db *db) {
   if (--db->refs > 0 || db->pending != 0) return;
   *ws_slot(s, db->hash, db->key) = db->hash_next;
   s->nentry--;
-  sqlite3_free(db);
+  free(db);
 }
 
 void ws_registry_release(ws_db *db) {
   ws_shard *s;
   if (db == 0) return;
   s = ws_shard_of(db->hash);
-  sqlite3_mutex_enter(s->mutex);
+  ws_mutex_enter(&s->mutex);
   ws_release_locked(s, db);
-  sqlite3_mutex_leave(s->mutex);
+  ws_mutex_leave(&s->mutex);
 }
 
 void ws_registry_attach(ws_db *db, ws_file *f) {
@@ -181,9 +179,9 @@ static long long ws_sum(int files) {
   long long n = 0;
   int i;
   for (i = 0; i < WS_SHARDS; i++) {
-    sqlite3_mutex_enter(g_shards[i].mutex);
+    ws_mutex_enter(&g_shards[i].mutex);
     n += files ? g_shards[i].nfiles : (long long)g_shards[i].nentry;
-    sqlite3_mutex_leave(g_shards[i].mutex);
+    ws_mutex_leave(&g_shards[i].mutex);
   }
   return n;
 }
@@ -198,8 +196,8 @@ void ws_registry_each_pending(void (*fn)(ws_db *)) {
     ws_db **todo = 0, *p;
     unsigned j, n = 0;
     /* Collect the entries with a reference each, then call fn unlocked. */
-    sqlite3_mutex_enter(s->mutex);
-    if (s->nentry) todo = sqlite3_malloc64(sizeof(ws_db *) * (sqlite3_uint64)s->nentry);
+    ws_mutex_enter(&s->mutex);
+    if (s->nentry) todo = malloc(sizeof(ws_db *) * s->nentry);
     for (j = 0; todo && j < s->nslot; j++) {
       for (p = s->slots[j]; p; p = p->hash_next) {
         if (p->pending && !p->cleanup_running && ws_registry_handle_total(p) == 0) {
@@ -208,11 +206,48 @@ void ws_registry_each_pending(void (*fn)(ws_db *)) {
         }
       }
     }
-    sqlite3_mutex_leave(s->mutex);
+    ws_mutex_leave(&s->mutex);
     for (j = 0; j < n; j++) {
       fn(todo[j]);
       ws_registry_release(todo[j]);
     }
-    sqlite3_free(todo);
+    free(todo);
   }
+}
+
+/* At unregister, with no file open through walsafe: give every table and
+** entry back. Returns how many entries still owed a delete (the caller
+** says so); they are forgotten with the rest. */
+int ws_registry_reset(void) {
+  int i, owed = 0;
+  for (i = 0; i < WS_SHARDS; i++) {
+    ws_shard *s = &g_shards[i];
+    unsigned j;
+    int busy = 0;
+    ws_mutex_enter(&s->mutex);
+    /* An entry another thread still holds (a walsafe call racing the
+    ** unregister) keeps its shard as it is. */
+    for (j = 0; j < s->nslot && !busy; j++) {
+      ws_db *p;
+      for (p = s->slots[j]; p && !busy; p = p->hash_next)
+        busy = p->refs > 0;
+    }
+    for (j = 0; j < s->nslot && !busy; j++) {
+      ws_db *p = s->slots[j];
+      while (p) {
+        ws_db *next = p->hash_next;
+        if (p->pending) owed++;
+        free(p);
+        p = next;
+      }
+    }
+    if (!busy) {
+      free(s->slots);
+      s->slots = 0;
+      s->nslot = 0;
+      s->nentry = 0;
+    }
+    ws_mutex_leave(&s->mutex);
+  }
+  return owed;
 }

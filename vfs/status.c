@@ -8,28 +8,23 @@
 #include "platform.h"
 #include "walsafe_int.h"
 
-static sqlite3_mutex *g_counter_mutex;
+static ws_mutex g_counter_mutex = WS_MUTEX_INIT;
 static long long g_counters[WS_C_COUNT];
 
 /* The message of the last failed call, per thread. */
 static WS_THREAD_LOCAL char g_errmsg[1024];
 
-int ws_status_init(void) {
-  if (g_counter_mutex == 0) g_counter_mutex = sqlite3_mutex_alloc(SQLITE_MUTEX_FAST);
-  return g_counter_mutex || !sqlite3_threadsafe() ? SQLITE_OK : SQLITE_NOMEM;
-}
-
 /* Counted events are rare (retries, cleanups, failures), never per I/O. */
 void ws_count(enum ws_counter c) {
-  sqlite3_mutex_enter(g_counter_mutex);
+  ws_mutex_enter(&g_counter_mutex);
   g_counters[c]++;
-  sqlite3_mutex_leave(g_counter_mutex);
+  ws_mutex_leave(&g_counter_mutex);
 }
 
 void ws_counters_read(long long out[WS_C_COUNT]) {
-  sqlite3_mutex_enter(g_counter_mutex);
+  ws_mutex_enter(&g_counter_mutex);
   memcpy(out, g_counters, sizeof(g_counters));
-  sqlite3_mutex_leave(g_counter_mutex);
+  ws_mutex_leave(&g_counter_mutex);
 }
 
 void ws_set_errmsg(const char *zFormat, ...) {

@@ -19,19 +19,25 @@
 
 #define WS_REAL(pFile) (((ws_file *)(pFile))->real)
 
+static int ws_retry_wait_lazily(ws_retry *r, ws_db *db);
+static void ws_log_giveup(const char *zOp, const char *zPath, int rc, int sys_err, const ws_retry *r);
+
 static struct {
   sqlite3_vfs vfs;     /* what SQLite sees */
   sqlite3_vfs *parent; /* the VFS underneath */
   int registered;
   int retry_ms;              /* WALSAFE_CONFIG_RETRY_MS */
   int cleanup_mode;          /* WALSAFE_CONFIG_CLEANUP */
-  sqlite3_mutex *mutex;      /* guards the two options above and the two below */
   int native_retry_taken;    /* the win32 VFS's own retry is turned down */
   int native_retry_saved[2]; /* its count and delay before, for unregister */
   /* File method tables by the real file's iVersion (1..3) and whether it
   ** has shared memory, so WAL and mmap availability stay as below. */
   sqlite3_io_methods methods[4][2][2];
 } g;
+
+/* Guards g's options and native-retry fields (platform.h: walsafe's own
+** mutex, valid across sqlite3_shutdown). */
+static ws_mutex g_settings_mutex = WS_MUTEX_INIT;
 
 sqlite3_vfs *ws_parent(void) { return g.registered ? g.parent : 0; }
 int ws_is_registered(void) { return g.registered; }
@@ -45,9 +51,9 @@ static int ws_setting(ws_db *db, const int *pPerDb, const int *pGlobal) {
     ws_db_unlock(db);
   }
   if (v >= 0) return v;
-  sqlite3_mutex_enter(g.mutex);
+  ws_mutex_enter(&g_settings_mutex);
   v = *pGlobal;
-  sqlite3_mutex_leave(g.mutex);
+  ws_mutex_leave(&g_settings_mutex);
   return v;
 }
 
@@ -90,9 +96,9 @@ static int ws_close(sqlite3_file *pFile) {
 static int ws_io_retry_again(ws_file *p, int rc, ws_retry *r) {
   int taken, sys_err = 0;
   if ((rc & 0xff) != SQLITE_IOERR || rc == SQLITE_IOERR_SHORT_READ) return 0;
-  sqlite3_mutex_enter(g.mutex);
+  ws_mutex_enter(&g_settings_mutex);
   taken = g.native_retry_taken;
-  sqlite3_mutex_leave(g.mutex);
+  ws_mutex_leave(&g_settings_mutex);
   if (!taken) return 0;
   p->real->pMethods->xFileControl(p->real, SQLITE_FCNTL_LAST_ERRNO, &sys_err);
   if (!ws_platform_is_transient_io(sys_err)) return 0;
@@ -208,8 +214,36 @@ static int ws_device_characteristics(sqlite3_file *f) {
   return WS_REAL(f)->pMethods->xDeviceCharacteristics(WS_REAL(f));
 }
 
+/*
+** Did the parent fail to open the -shm read-write for a connection that
+** may write, for a reason that may clear? Its answers for that: CANTOPEN or
+** IOERR_SHMOPEN (no open worked), READONLY or READONLY_CANTINIT (a
+** read-only open worked after the read-write one failed). SQLite takes the
+** latter for a read-only -shm and reads, and even checkpoints and deletes
+** the -wal, through an index it could not recover: a crashed writer's
+** frames are then lost. Waiting is worth it when the failure was a
+** sharing error, or the -shm is in fact writable.
+*/
+static int ws_shm_open_failed(ws_file *p, int rc, int *pSysErr) {
+  sqlite3_vfs *parent = g.parent;
+  int transient = 0, writable = 0;
+  char *zShm;
+  if ((rc & 0xff) != SQLITE_CANTOPEN && rc != SQLITE_IOERR_SHMOPEN && (rc & 0xff) != SQLITE_READONLY) return 0;
+  if (p->db == 0 || (p->open_flags & SQLITE_OPEN_READONLY)) return 0;
+  if (p->zName && sqlite3_uri_boolean(p->zName, "readonly_shm", 0)) return 0;
+  *pSysErr = parent->xGetLastError(parent, 0, 0);
+  zShm = sqlite3_mprintf("%s-shm", p->db->path);
+  if (zShm == 0) return 0;
+  transient = ws_platform_is_transient(*pSysErr, zShm) ||
+              (parent->xAccess(parent, zShm, SQLITE_ACCESS_READWRITE, &writable) == SQLITE_OK && writable);
+  sqlite3_free(zShm);
+  return transient;
+}
+
 static int ws_shm_map(sqlite3_file *f, int iPg, int pgsz, int bExtend, void volatile **pp) {
   ws_file *p = (ws_file *)f;
+  ws_retry r = {0, 0}; /* started at the first failure */
+  int rc, sys_err = 0;
   p->shm_ever = 1;
   if (!p->shm_mapped && p->db) {
     /* Count from the first call: from then on the parent holds -shm state
@@ -220,7 +254,24 @@ static int ws_shm_map(sqlite3_file *f, int iPg, int pgsz, int bExtend, void vola
     p->db->saw_wal = 1;
     ws_db_unlock(p->db);
   }
-  return p->real->pMethods->xShmMap(p->real, iPg, pgsz, bExtend, pp);
+  for (;;) {
+    rc = p->real->pMethods->xShmMap(p->real, iPg, pgsz, bExtend, pp);
+    /* Only the call that opens the -shm is retried: once a page is mapped
+    ** SQLite holds pointers into it, and letting go would pull them away. */
+    if (rc == SQLITE_OK || p->shm_live || !ws_shm_open_failed(p, rc, &sys_err)) break;
+    p->real->pMethods->xShmUnmap(p->real, 0); /* let go of the half-made state */
+    *pp = 0;
+    if (!ws_retry_wait_lazily(&r, p->db)) {
+      ws_log_giveup("read-write open of the -shm", p->db->path, rc, sys_err, &r);
+      /* Never the read-only fallback by accident: an error, not READONLY. */
+      if ((rc & 0xff) == SQLITE_READONLY) rc = SQLITE_IOERR_SHMOPEN;
+      return rc;
+    }
+    ws_count(WS_C_RETRIES);
+  }
+  if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_READONLY) p->shm_live = 1;
+  if (rc == SQLITE_OK && r.attempts > 0) ws_count(WS_C_RETRY_SUCCESSES);
+  return rc;
 }
 static int ws_shm_lock(sqlite3_file *f, int offset, int n, int flags) {
   return WS_REAL(f)->pMethods->xShmLock(WS_REAL(f), offset, n, flags);
@@ -229,13 +280,16 @@ static void ws_shm_barrier(sqlite3_file *f) { WS_REAL(f)->pMethods->xShmBarrier(
 static int ws_shm_unmap(sqlite3_file *f, int deleteFlag) {
   ws_file *p = (ws_file *)f;
   int rc = p->real->pMethods->xShmUnmap(p->real, deleteFlag);
+  p->shm_live = 0;
   if (p->db && p->kind == WS_KIND_MAIN) {
     ws_db_lock(p->db);
     /* SQLite unmaps with deleteFlag=0 after a checkpoint attempt that
     ** failed (another connection, read-only) or when it never tried:
-    ** only the latter is SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE. */
-    p->db->no_ckpt_on_close = (unsigned char)(!deleteFlag && !p->exclusive_tried);
+    ** only the latter is SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE. An unmap with
+    ** nothing mapped is no close: SQLite's error path when the -wal would
+    ** not open (wal.c, sqlite3WalOpen). */
     if (p->shm_mapped) {
+      p->db->no_ckpt_on_close = (unsigned char)(!deleteFlag && !p->exclusive_tried);
       p->db->n_shm--;
       p->shm_mapped = 0;
     }
@@ -303,9 +357,9 @@ static const sqlite3_io_methods *ws_methods_for(const sqlite3_io_methods *real) 
   int v = real->iVersion < 1 ? 1 : real->iVersion > 3 ? 3 : real->iVersion;
   int shm = v >= 2 && real->xShmMap != 0;
   int retrying;
-  sqlite3_mutex_enter(g.mutex);
+  ws_mutex_enter(&g_settings_mutex);
   retrying = g.native_retry_taken;
-  sqlite3_mutex_leave(g.mutex);
+  ws_mutex_leave(&g_settings_mutex);
   return &g.methods[v][shm][retrying];
 }
 
@@ -392,11 +446,11 @@ static int ws_native_retry_control(int values[2]) {
 static void ws_take_over_native_retry(void) {
   int saved[2] = {-1, -1}, mine[2] = {1, 1};
   if (ws_native_retry_control(saved) != SQLITE_OK || ws_native_retry_control(mine) != SQLITE_OK) return;
-  sqlite3_mutex_enter(g.mutex);
+  ws_mutex_enter(&g_settings_mutex);
   g.native_retry_saved[0] = saved[0];
   g.native_retry_saved[1] = saved[1];
   g.native_retry_taken = 1;
-  sqlite3_mutex_leave(g.mutex);
+  ws_mutex_leave(&g_settings_mutex);
 }
 
 /* Give the native retry back (walsafe_unregister). */
@@ -406,9 +460,9 @@ static void ws_give_back_native_retry(void) {
   saved[0] = g.native_retry_saved[0];
   saved[1] = g.native_retry_saved[1];
   if (ws_native_retry_control(saved) == SQLITE_OK) {
-    sqlite3_mutex_enter(g.mutex);
+    ws_mutex_enter(&g_settings_mutex);
     g.native_retry_taken = 0;
-    sqlite3_mutex_leave(g.mutex);
+    ws_mutex_leave(&g_settings_mutex);
   }
 }
 
@@ -574,6 +628,7 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
   p->base.pMethods = ws_methods_for(p->real->pMethods);
   p->kind = kind;
   p->open_flags = outFlags ? outFlags : flags;
+  p->zName = zName;
   p->opened_ms = ws_platform_now_ms();
   if (db) {
     p->db = db; /* the reference from ws_registry_acquire is the handle's */
@@ -898,19 +953,14 @@ int walsafe_register(const char *zParent, int makeDefault) {
       ws_set_errmsg("walsafe_register: no VFS named \"%s\"", zParent ? zParent : "(default)");
       rc = SQLITE_ERROR;
     } else {
-      if (g.mutex == 0) g.mutex = sqlite3_mutex_alloc(SQLITE_MUTEX_FAST);
-      rc = ws_registry_init();
-      if (rc == SQLITE_OK) rc = ws_status_init();
-      if (rc == SQLITE_OK) {
-        g.parent = parent;
-        g.retry_ms = WALSAFE_DEFAULT_RETRY_MS;
-        g.cleanup_mode = WALSAFE_CLEANUP_AUTO;
-        ws_methods_init();
-        ws_vfs_init(parent);
-        rc = sqlite3_vfs_register(&g.vfs, makeDefault);
-        g.registered = rc == SQLITE_OK;
-        if (g.registered && ws_platform_has_native_retry()) ws_take_over_native_retry();
-      }
+      g.parent = parent;
+      g.retry_ms = WALSAFE_DEFAULT_RETRY_MS;
+      g.cleanup_mode = WALSAFE_CLEANUP_AUTO;
+      ws_methods_init();
+      ws_vfs_init(parent);
+      rc = sqlite3_vfs_register(&g.vfs, makeDefault);
+      g.registered = rc == SQLITE_OK;
+      if (g.registered && ws_platform_has_native_retry()) ws_take_over_native_retry();
     }
   }
   sqlite3_mutex_leave(m);
@@ -943,9 +993,16 @@ int walsafe_unregister(void) {
     int wasDefault = sqlite3_vfs_find(0) == &g.vfs;
     rc = sqlite3_vfs_unregister(&g.vfs);
     if (rc == SQLITE_OK) {
+      int owed;
       ws_give_back_native_retry();
       g.registered = 0;
       if (wasDefault) rc = sqlite3_vfs_register(g.parent, 1);
+      /* Nothing is open: give the registry's memory back. */
+      owed = ws_registry_reset();
+      if (owed > 0) {
+        ws_count(WS_C_FAILURES);
+        sqlite3_log(SQLITE_WARNING, "walsafe: unregistered with deletes still owed on %d database(s)", owed);
+      }
     }
   }
   sqlite3_mutex_leave(m);
@@ -974,10 +1031,10 @@ int walsafe_config(int op, int value, int *pOld) {
     ws_set_errmsg("walsafe_config: value %d out of range 0..%d for option %d", value, hi, op);
     return SQLITE_MISUSE;
   }
-  sqlite3_mutex_enter(g.mutex);
+  ws_mutex_enter(&g_settings_mutex);
   if (pOld) *pOld = *pOpt;
   if (value >= 0) *pOpt = value;
-  sqlite3_mutex_leave(g.mutex);
+  ws_mutex_leave(&g_settings_mutex);
   ws_clear_errmsg();
   return rc;
 }

@@ -61,6 +61,8 @@ struct ws_file {
   unsigned char excl_reasked;    /* EXCLUSIVE asked again while held */
   unsigned char ever_exclusive;  /* EXCLUSIVE was held at some point */
   unsigned char shm_ever;        /* xShmMap was called */
+  unsigned char shm_live;        /* a mapping SQLite may hold pointers into */
+  sqlite3_filename zName;        /* the name SQLite opened it by (its URI) */
 };
 
 /*
@@ -102,7 +104,6 @@ int ws_private_open(const char *zDbPath, int kind, int flags, sqlite3_file **ppF
 void ws_private_close(sqlite3_file *pFile);
 
 /* ---- registry (registry.c) ---- */
-int ws_registry_init(void);
 ws_db *ws_registry_acquire(const char *zFullPath); /* find or create, +1 ref */
 ws_db *ws_registry_find(const char *zFullPath);    /* find only, +1 ref */
 void ws_registry_release(ws_db *db);               /* -1 ref */
@@ -115,6 +116,7 @@ long long ws_registry_files_open(void);
 long long ws_registry_databases(void);
 /* Call fn on every entry with pending deletes (fn runs without the lock). */
 void ws_registry_each_pending(void (*fn)(ws_db *));
+int ws_registry_reset(void); /* nothing open: free it all; returns deletes forgotten */
 
 /* ---- retry policy (retry.c) ---- */
 typedef struct ws_retry {
@@ -148,7 +150,6 @@ enum ws_counter {
   WS_C_FAILURES,
   WS_C_COUNT
 };
-int ws_status_init(void);
 void ws_count(enum ws_counter c);
 void ws_counters_read(long long out[WS_C_COUNT]);
 void ws_set_errmsg(const char *zFormat, ...);
