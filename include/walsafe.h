@@ -13,10 +13,16 @@
 **     file, -wal, rollback journal, shared-memory mapping), keyed by the
 **     database's canonical path, not by how the caller spelled it;
 **   - when the last handle on a database in this process closes and no other
-**     process uses it, it makes sure no -wal and no -shm are left behind
-**     (checkpointing first when the last closer could not), and a -wal that
-**     cannot be deleted is made empty first so it can never be replayed onto
-**     another database later;
+**     connection uses it (an EXCLUSIVE lock probe says so), it makes sure no
+**     -wal and no -shm are left behind (checkpointing first when the last
+**     closer could not), and a -wal that cannot be deleted is made empty
+**     first so it can never be replayed onto another database later; while
+**     another connection uses the database, its -wal is left exactly as
+**     SQLite leaves it;
+**   - a -shm that a connection that may write could not open read-write
+**     for a transient reason is retried within the budget, and such a
+**     connection never gets SQLite's read-only -shm fallback (which can
+**     lose a crashed writer's frames): SQLITE_IOERR_SHMOPEN instead;
 **   - a delete that SQLite asks for while this process still holds a handle
 **     on that file is deferred until that handle closes (never for the
 **     rollback journal: deleting it is a commit, so it is retried and its
@@ -59,6 +65,12 @@
 ** THREADS
 **   Every function here is thread-safe once SQLite is initialized, provided
 **   SQLite itself is built thread-safe (SQLITE_THREADSAFE=1 or 2).
+**   walsafe's own state uses its own mutexes (pthreads, or SRW locks on
+**   Windows) and the C heap, never SQLite's: it stays valid across
+**   sqlite3_shutdown(), also when another mutex implementation or memory
+**   allocator is configured before SQLite is initialised again, and it
+**   leaves nothing in SQLite's heap. walsafe_unregister() with nothing open
+**   gives its memory back.
 */
 #ifndef WALSAFE_H
 #define WALSAFE_H
@@ -107,20 +119,30 @@ int walsafe_extra_init(const char *zUnused);
 ** Remove the database zDbPath and its -wal, -shm and -journal.
 ** 1. Waits up to timeoutMs for this process's handles on that database to
 **    close; if some stay open, returns SQLITE_BUSY and deletes nothing.
-** 2. Makes the -wal empty first (TRUNCATE checkpoint through a private
-**    connection; this also rolls back a hot journal).
-** 3. Takes an EXCLUSIVE lock on the database file: if another process has
-**    it open, returns SQLITE_BUSY and deletes nothing.
-** 4. Deletes the side files, then the database, retrying transient sharing
-**    errors until timeoutMs has passed since the call.
-** Returns SQLITE_OK only when none of the four files exists afterwards;
+** 2. On Linux, if this process holds the database file open outside
+**    walsafe (a connection opened before walsafe was the default VFS, a
+**    second SQLite, the program's own open()), returns SQLITE_BUSY and
+**    deletes nothing; walsafe_errmsg() says so.
+** 3. Takes an EXCLUSIVE lock on the database file, creating the file when
+**    only side files are left (nothing is ever unlinked without that lock):
+**    if another process has it open, returns SQLITE_BUSY and deletes
+**    nothing.
+** 4. Under the lock, makes a -wal with frames empty first (TRUNCATE
+**    checkpoint through a private connection; this also rolls back a hot
+**    journal), then deletes the side files, then the database, looking at
+**    what is left anew each pass and retrying transient sharing errors
+**    until timeoutMs has passed since the call. On Windows a handle outside
+**    walsafe makes the delete of the database fail: reported as such.
+** Returns SQLITE_OK only when a final look finds none of the four files;
 ** SQLITE_NOTFOUND when none of them existed; SQLITE_BUSY or the real error
 ** otherwise, with walsafe_errmsg() saying what is still open (which kind of
 ** file, how many handles, since when).
 ** While it works, other threads' opens of that database through walsafe
 ** fail with SQLITE_BUSY. A path naming a -wal, -shm or -journal is
-** SQLITE_MISUSE (pass the database). Limit: a rollback-mode connection in
-** another process that is open but idle holds no lock and cannot be seen.
+** SQLITE_MISUSE (pass the database). Limits, on unix: a rollback-mode
+** connection in another process that is open but idle, and a WAL
+** connection in another process that has opened but not yet read, hold no
+** lock and cannot be seen (docs/how-it-works.md).
 ** timeoutMs is 0..WALSAFE_MAX_RETRY_MS. NULL, empty or too long paths are
 ** SQLITE_MISUSE; before walsafe_register(), SQLITE_MISUSE.
 */
