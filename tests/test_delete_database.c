@@ -572,6 +572,124 @@ START_TEST(side_files_that_appear_after_the_first_look_are_deleted_too) {
 }
 END_TEST
 
+/* The same race, with a process that runs journal_mode=MEMORY: SQLite
+** never checks that such a database has moved, so a file walsafe created
+** to take its lock must be unusable once unlinked. */
+static int race_child_memory_journal(const char *path) {
+  char c;
+  sqlite3 *db = 0;
+  int ok, said = 0;
+  if (read(g_race.to_child, &c, 1) != 1) return 2;
+  ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix") == SQLITE_OK;
+  sqlite3_busy_handler(db, race_busy_handler, &said);
+  ok = ok && sqlite3_exec(db,
+                          "PRAGMA journal_mode=MEMORY; CREATE TABLE t(x);"
+                          "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<100)"
+                          " INSERT INTO t SELECT i FROM c;",
+                          0, 0, 0) == SQLITE_OK;
+  /* Its answer: 'c' committed, 'e' refused. */
+  if (write(g_race.from_child, ok ? "c" : "e", 1) != 1) return 2;
+  if (read(g_race.to_child, &c, 1) != 1) return 2;
+  sqlite3_close(db);
+  return 0;
+}
+
+START_TEST(a_memory_journal_connection_on_the_file_walsafe_created_commits_nothing_that_is_lost) {
+  const char *path = ts_path("x.db");
+  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
+  int down[2], up[2], rc, status = 0;
+  char c = 0;
+  pid_t pid;
+  write_zeros(ts_path("x.db-shm"), 512);
+  ck_assert_int_eq(pipe(down), 0);
+  ck_assert_int_eq(pipe(up), 0);
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    g_race.to_child = down[0];
+    g_race.from_child = up[1];
+    _exit(race_child_memory_journal(path));
+  }
+  g_race.to_child = down[1];
+  g_race.from_child = up[0];
+  g_race.fired = 0;
+  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
+  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)race_unlink), SQLITE_OK);
+  rc = walsafe_delete_database(path, 2000);
+  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  ck_assert(g_race.fired);
+  if (g_race.fired != 2)
+    ck_assert_int_eq(read(up[0], &c, 1), 1);
+  else
+    c = 'c';
+  if (c == 'c') {
+    /* It says it committed: then its rows must be in the database. */
+    sqlite3 *check = ts_open(path, "unix", SQLITE_OPEN_READWRITE);
+    ck_assert_int_eq(ts_query_int(check, "SELECT count(*) FROM t"), 100);
+    ts_close(check);
+  } else {
+    ck_assert_int_eq(c, 'e');
+    ck_assert_int_eq(rc, SQLITE_OK);
+    ck_assert_uint_eq(ts_files_left(path), 0);
+  }
+  ck_assert_int_eq(write(down[1], "q", 1), 1);
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(down[0]);
+  close(down[1]);
+  close(up[0]);
+  close(up[1]);
+}
+END_TEST
+
+/* A failed delete changes nothing: an empty database file stays empty
+** (not rewritten), and a database file walsafe created to take its lock is
+** not left behind. */
+static int eperm_unlink(const char *z) {
+  size_t n = strlen(z);
+  if ((n > 9 && strcmp(z + n - 9, "/empty.db") == 0) || (n > 4 && strcmp(z + n - 4, "-shm") == 0)) {
+    errno = EPERM;
+    return -1;
+  }
+  return g_race.real_unlink(z);
+}
+
+START_TEST(a_failed_delete_leaves_an_empty_database_as_it_was_and_creates_none) {
+  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
+  write_zeros(ts_path("empty.db"), 0);
+  write_zeros(ts_path("gone.db-shm"), 512);
+  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
+  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)eperm_unlink), SQLITE_OK);
+  ck_assert_int_ne(walsafe_delete_database(ts_path("empty.db"), 100), SQLITE_OK);
+  ck_assert_int_ne(walsafe_delete_database(ts_path("gone.db"), 100), SQLITE_OK);
+  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  ck_assert_int_eq(ts_file_size(ts_path("empty.db")), 0);
+  ck_assert(!ts_exists(ts_path("gone.db")));
+  ck_assert(ts_exists(ts_path("gone.db-shm")));
+}
+END_TEST
+
+/* A -journal whose first byte is zero is no hot journal to SQLite
+** (pager.c, hasHotJournal), whatever follows: it is deleted, and the call
+** keeps to its timeout. */
+START_TEST(a_journal_sqlite_does_not_take_for_hot_is_deleted_within_the_timeout) {
+  const char *path = ts_path("x.db");
+  unsigned char junk[512];
+  sqlite3 *db = ts_open_rw(path, "unix");
+  FILE *f;
+  ts_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+  ts_close(db);
+  memset(junk, 0xff, sizeof(junk));
+  junk[0] = 0;
+  f = fopen(ts_path("x.db-journal"), "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
+  fclose(f);
+  ck_assert_int_eq(walsafe_delete_database(path, 500), SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
 static Suite *delete_database_suite(void) {
   Suite *s = suite_create("delete_database");
   TCase *tc = tcase_create("delete");
@@ -595,6 +713,9 @@ static Suite *delete_database_suite(void) {
   tcase_add_test(tc, the_sql_function_on_a_plain_vfs_connection_refuses_to_delete_its_own_database);
   tcase_add_test(tc, descriptors_the_unix_vfs_keeps_after_a_close_do_not_block_a_later_delete);
   tcase_add_test(tc, side_files_that_appear_after_the_first_look_are_deleted_too);
+  tcase_add_test(tc, a_memory_journal_connection_on_the_file_walsafe_created_commits_nothing_that_is_lost);
+  tcase_add_test(tc, a_failed_delete_leaves_an_empty_database_as_it_was_and_creates_none);
+  tcase_add_test(tc, a_journal_sqlite_does_not_take_for_hot_is_deleted_within_the_timeout);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -463,6 +463,54 @@ START_TEST(a_wal_another_process_left_after_sqlite_deleted_ours_is_checkpointed_
 }
 END_TEST
 
+/* The unix VFS keeps one -shm state per file and process: beside a
+** connection that mapped it with readonly_shm=1, a read-write connection
+** gets SQLITE_READONLY from xShmMap and reads as plain SQLite does, at
+** once, instead of waiting for a -shm that will not change. */
+START_TEST(a_read_write_connection_reads_beside_a_readonly_shm_connection) {
+  const char *path = ts_path("c.db");
+  char *uri;
+  sqlite3 *w = ts_open_rw(path, "unix"), *a, *b;
+  walsafe_counters before;
+  int one = 1;
+  ts_exec(w, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3);");
+  ck_assert_int_eq(sqlite3_file_control(w, "main", SQLITE_FCNTL_PERSIST_WAL, &one), SQLITE_OK);
+  ts_close(w); /* -wal and -shm kept */
+  uri = sqlite3_mprintf("file:%s?readonly_shm=1", path);
+  a = ts_open(uri, "walsafe", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+  sqlite3_free(uri);
+  ck_assert_int_eq(ts_query_int(a, "SELECT count(*) FROM t"), 3);
+  b = ts_open(path, "walsafe", SQLITE_OPEN_READWRITE);
+  before = ts_counters();
+  ck_assert_int_eq(ts_query_int(b, "SELECT count(*) FROM t"), 3);
+  ck_assert_int_eq(ts_counters().retries, before.retries);
+  ts_close(b);
+  ts_close(a);
+}
+END_TEST
+
+/* A last-close checkpoint that fails for a reason waiting cannot clear (the
+** database opens only read-only) is not retried: the frames stay, it is
+** counted and logged once. */
+START_TEST(a_last_close_checkpoint_failing_for_good_is_not_retried) {
+  const char *path = ts_path("c.db");
+  walsafe_counters before, after;
+  sqlite3 *r;
+  crashed_writer(path, 5, 1);
+  r = ts_open(path, "walsafe", SQLITE_OPEN_READONLY);
+  ck_assert_int_eq(ts_query_int(r, "SELECT count(*) FROM t"), 5);
+  before = ts_counters();
+  ts_fault_open("c.db", EACCES, -1); /* read-write opens of the database */
+  ts_close(r);
+  after = ts_counters();
+  ts_faults_clear();
+  ck_assert_int_eq(after.retries, before.retries);
+  ck_assert_int_eq(after.failures, before.failures + 1);
+  ck_assert_int_gt(ts_file_size(ts_path("c.db-wal")), 0);
+  ck_assert_int_eq(rows_now(path), 5);
+}
+END_TEST
+
 static Suite *faults_suite(void) {
   Suite *s = suite_create("faults");
   TCase *tc = tcase_create("injected");
@@ -486,6 +534,8 @@ static Suite *faults_suite(void) {
   tcase_add_test(tc, shm_open_failing_a_few_times_is_retried_and_the_read_sees_every_row);
   tcase_add_test(tc, a_failed_wal_open_is_not_taken_for_a_close_without_checkpoint);
   tcase_add_test(tc, a_wal_another_process_left_after_sqlite_deleted_ours_is_checkpointed_at_the_last_close);
+  tcase_add_test(tc, a_read_write_connection_reads_beside_a_readonly_shm_connection);
+  tcase_add_test(tc, a_last_close_checkpoint_failing_for_good_is_not_retried);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -90,27 +90,22 @@ static sqlite3_int64 ws_wal_size(const char *zDb) {
   return size;
 }
 
-/* Is the -journal of zDb hot (has content with a live header)? A journal
-** left by journal_mode=PERSIST has its header zeroed; TRUNCATE leaves none. */
+/* Is the -journal of zDb hot? As SQLite decides (pager.c, hasHotJournal):
+** it has content and its first byte is not zero (journal_mode=PERSIST
+** zeroes the header; TRUNCATE leaves no content). */
 static int ws_journal_is_hot(const char *zDb) {
   sqlite3_file *f = 0;
   sqlite3_int64 size = 0;
-  int hot = 1;
+  unsigned char first = 1;
   if (!ws_side_exists(zDb, WS_SIDE_JOURNAL)) return 0;
   if (ws_private_open(zDb, WS_KIND_JOURNAL, SQLITE_OPEN_READONLY, &f) != SQLITE_OK) return 1;
   if (f->pMethods->xFileSize(f, &size) == SQLITE_OK && size == 0) {
-    hot = 0;
-  } else if (size >= 8) {
-    unsigned char hdr[8];
-    if (f->pMethods->xRead(f, hdr, 8, 0) == SQLITE_OK) {
-      int i;
-      hot = 0;
-      for (i = 0; i < 8; i++)
-        hot |= hdr[i] != 0;
-    }
+    first = 0;
+  } else if (f->pMethods->xRead(f, &first, 1, 0) != SQLITE_OK) {
+    first = 1; /* cannot tell: treat as hot */
   }
   ws_private_close(f);
-  return hot;
+  return first != 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -257,15 +252,10 @@ static int ws_checkpoint_unused(ws_db *db) {
   for (;;) {
     if (ws_database_in_use(db->path) == 1) return SQLITE_BUSY;
     rc = ws_checkpoint_private(db->path, 0);
-    if (rc == SQLITE_OK) return rc;
-    switch (rc & 0xff) {
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-      case SQLITE_CANTOPEN:
-      case SQLITE_IOERR:
-      case SQLITE_READONLY: break; /* may clear: a scanner, a connection just gone */
-      default: return rc;
-    }
+    /* A -shm or -wal held by a scanner is waited out inside the private
+    ** connection (it goes through walsafe); here only another connection
+    ** in the way may clear. */
+    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) return rc;
     if (!ws_retry_wait(&r)) return rc;
     ws_count(WS_C_RETRIES);
   }
@@ -499,42 +489,6 @@ static int ws_claim(ws_db *db, sqlite3_int64 deadline, char **pzReport) {
   }
 }
 
-/*
-** A valid empty database of one 512-byte page (what SQLite itself writes
-** for one). walsafe_delete_database writes it into a database file that it
-** found empty under its EXCLUSIVE lock, before unlinking it: a connection
-** that opened the file meanwhile and locks it after the unlink then finds a
-** database of one page, and SQLite refuses its first write with
-** SQLITE_READONLY_DBMOVED, where on an empty file it would write into an
-** unlinked inode while its -wal and -shm live by name (pager.c,
-** databaseIsUnmoved skips a database of zero pages).
-*/
-static int ws_write_empty_database(sqlite3_file *f) {
-  unsigned char page[512];
-  int v = sqlite3_libversion_number(), rc;
-  memset(page, 0, sizeof(page));
-  memcpy(page, "SQLite format 3", 16);
-  page[16] = 2; /* page size 512 */
-  page[18] = 1; /* rollback journal: write and read version 1 */
-  page[19] = 1;
-  page[21] = 64; /* payload fractions */
-  page[22] = 32;
-  page[23] = 32;
-  page[27] = 1; /* change counter */
-  page[31] = 1; /* one page */
-  page[43] = 1; /* schema cookie */
-  page[95] = 1; /* version-valid-for = change counter */
-  page[96] = (unsigned char)(v >> 24);
-  page[97] = (unsigned char)(v >> 16);
-  page[98] = (unsigned char)(v >> 8);
-  page[99] = (unsigned char)v;
-  page[100] = 0x0d; /* sqlite_schema: an empty leaf table page */
-  page[105] = 2;    /* its cell content starts at 512 */
-  rc = f->pMethods->xWrite(f, page, (int)sizeof(page), 0);
-  if (rc == SQLITE_OK) rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
-  return rc;
-}
-
 /* The size of an open file, or -1. */
 static sqlite3_int64 ws_open_file_size(sqlite3_file *f) {
   sqlite3_int64 n = -1;
@@ -542,37 +496,50 @@ static sqlite3_int64 ws_open_file_size(sqlite3_file *f) {
   return n;
 }
 
+/*
+** Unlink a database file that holds nothing (walsafe created it to take the
+** lock, or found it empty), under the lock (unix). A connection that opened
+** it meanwhile and locks it after the unlink would otherwise write into an
+** unlinked file while its -wal and -shm live by name (SQLite checks that
+** its database has not moved only for a database of at least one page, and
+** only when it opens a rollback journal): so first the file gets content
+** that is no database, and such a connection fails with SQLITE_NOTADB at
+** its first read. If the unlink fails, the file is emptied again.
+*/
+static int ws_delete_empty_main(sqlite3_file *lock, const char *zDb, int *pTransient) {
+  static const char zMarker[] = "walsafe_delete_database: this file is being deleted, it is no database\n";
+  int rc = lock->pMethods->xWrite(lock, zMarker, (int)sizeof(zMarker) - 1, 0);
+  if (rc == SQLITE_OK) rc = ws_delete_once(zDb, WS_SIDE_MAIN, pTransient);
+  if (rc != SQLITE_OK) lock->pMethods->xTruncate(lock, 0); /* as it was */
+  return rc;
+}
+
 #define WS_PASS_FOLD 1000 /* ws_delete_pass: frames or a hot journal first */
 
 /*
 ** One pass of walsafe_delete_database, all under rule (A):
-**  1. Descriptors this process holds on the database outside walsafe make
-**     it busy: a connection not opened through walsafe, idle in rollback
-**     mode, holds no lock that would show it.
-**  2. Take the EXCLUSIVE lock, creating the database file when it is absent
+**  1. Take the EXCLUSIVE lock, creating the database file when it is absent
 **     (a connection that would use the side files opens and locks it
 **     first, so it waits; walsafe never unlinks without the lock).
-**  3. Look again under the lock: a -wal with frames or a hot journal comes
-**     back as WS_PASS_FOLD (unless fold is 0: the caller could not fold a
-**     file that is not a database), else the side files go, then the
-**     database (unix: still under the lock; Windows: right after our own
-**     handle closes, where a handle that slipped in makes the delete fail
-**     rather than lose anything, the win32 VFS never sharing delete).
+**  2. Descriptors this process holds on the database outside walsafe (all
+**     but our lock's own) make it busy: a connection not opened through
+**     walsafe, idle in rollback mode, holds no lock that would show it.
+**  3. Look again under the lock: in a database with content, a -wal with
+**     frames or a hot journal comes back as WS_PASS_FOLD (unless fold is 0:
+**     the caller could not fold a file that is not a database); else the
+**     side files go, then the database (unix: still under the lock;
+**     Windows: right after our own handle closes, where a handle that
+**     slipped in makes the delete fail rather than lose anything, the
+**     win32 VFS never sharing delete). An empty database file (one walsafe
+**     created) goes in any case, so that walsafe never leaves one behind.
 ** *pLeft: the files on disk afterwards, looked at anew. SQLITE_OK only when
 ** there are none; SQLITE_BUSY when waiting may help; else the error.
 */
 static int ws_delete_pass(ws_db *db, int fold, unsigned *pLeft, char **pzWhy) {
-  static const int sides[] = {WS_SIDE_WAL, WS_SIDE_SHM, WS_SIDE_JOURNAL, WS_SIDE_MAIN};
+  static const int sides[] = {WS_SIDE_WAL, WS_SIDE_SHM, WS_SIDE_JOURNAL};
   sqlite3_file *lock = 0;
   size_t i;
-  int t, rc, transient = 0, permanent = 0, nFds = ws_platform_fds_on(db->path);
-  if (nFds > 0) {
-    *pzWhy = sqlite3_mprintf(
-        "this process holds %d descriptor(s) on the database file outside walsafe (a connection not "
-        "opened through walsafe, or a file the program opened itself)",
-        nFds);
-    return SQLITE_BUSY;
-  }
+  int t, rc, transient = 0, permanent = 0, nFds, empty, unixLike = ws_platform_can_delete_open_file();
   rc = ws_lock_database_as(db->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &lock);
   if (rc != SQLITE_OK) {
     if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
@@ -581,41 +548,48 @@ static int ws_delete_pass(ws_db *db, int fold, unsigned *pLeft, char **pzWhy) {
     }
     return rc;
   }
-  if (fold && (ws_wal_size(db->path) > 0 || ws_journal_is_hot(db->path))) {
+  nFds = ws_platform_fds_on(db->path) - 1; /* our lock's own */
+  if (nFds > 0) {
+    ws_unlock_database(lock);
+    *pzWhy = sqlite3_mprintf(
+        "this process holds %d descriptor(s) on the database file outside walsafe (a connection not "
+        "opened through walsafe, or a file the program opened itself)",
+        nFds);
+    return SQLITE_BUSY;
+  }
+  empty = ws_open_file_size(lock) == 0;
+  if (fold && !empty && (ws_wal_size(db->path) > 0 || ws_journal_is_hot(db->path))) {
     ws_unlock_database(lock);
     return WS_PASS_FOLD;
   }
-  if (ws_platform_can_delete_open_file() && ws_open_file_size(lock) == 0) {
-    rc = ws_write_empty_database(lock);
-    if (rc != SQLITE_OK) {
-      ws_unlock_database(lock);
-      *pzWhy = sqlite3_mprintf("cannot write the empty database file (%s)", sqlite3_errstr(rc));
-      return rc;
-    }
-  }
   for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
-    /* The database goes last, and only once its side files are gone. */
-    if (sides[i] == WS_SIDE_MAIN && (transient || permanent)) break;
-    if (sides[i] == WS_SIDE_MAIN && !ws_platform_can_delete_open_file()) {
-      /* Windows: our own handle would block it; see below. */
-      ws_unlock_database(lock);
-      lock = 0;
-    }
-    /* Rule (A), or for the database on Windows the OS guarantee: a handle
-    ** opened since our own closed makes this delete fail, never lose the
-    ** file under it (the win32 VFS never shares delete). */
-    if (ws_delete_once(db->path, sides[i], &t) == SQLITE_OK) continue;
+    if (ws_delete_once(db->path, sides[i], &t) == SQLITE_OK) continue; /* rule (A) */
     if (t)
       transient = 1;
     else
       permanent = 1;
-    if (sides[i] == WS_SIDE_MAIN && t && !ws_platform_can_delete_open_file()) {
-      *pzWhy = sqlite3_mprintf(
-          "Windows refused to delete the database file: a handle outside walsafe has it open (a connection "
-          "not opened through walsafe, in this or another process, or a scanner)");
-    }
+  }
+  if (unixLike && (empty || (!transient && !permanent))) {
+    rc = empty ? ws_delete_empty_main(lock, db->path, &t) : ws_delete_once(db->path, WS_SIDE_MAIN, &t); /* rule (A) */
+    if (rc != SQLITE_OK && t) transient = 1;
+    if (rc != SQLITE_OK && !t) permanent = 1;
   }
   ws_unlock_database(lock);
+  if (!unixLike && (empty || (!transient && !permanent))) {
+    /* The OS guarantee: a handle opened since our own closed makes this
+    ** delete fail, never lose the file under it (the win32 VFS never
+    ** shares delete). */
+    if (ws_delete_once(db->path, WS_SIDE_MAIN, &t) != SQLITE_OK) {
+      if (t) {
+        transient = 1;
+        *pzWhy = sqlite3_mprintf(
+            "Windows refused to delete the database file: a handle outside walsafe has it open (a connection "
+            "not opened through walsafe, in this or another process, or a scanner)");
+      } else {
+        permanent = 1;
+      }
+    }
+  }
   *pLeft = ws_files_present(db->path);
   if (*pLeft == 0) return SQLITE_OK;
   if (permanent) return SQLITE_IOERR_DELETE;
@@ -641,7 +615,7 @@ int ws_delete_database(const char *zFull, int timeoutMs, char **pzReport) {
   sqlite3_int64 deadline = ws_platform_now_ms() + timeoutMs;
   ws_db *db;
   unsigned left;
-  int rc, attempt = 0, fold = 1;
+  int rc, attempt = 0, fold = 1, folded = 0;
   *pzReport = 0;
   db = ws_registry_acquire(zFull);
   if (db == 0) return SQLITE_NOMEM;
@@ -661,9 +635,13 @@ int ws_delete_database(const char *zFull, int timeoutMs, char **pzReport) {
     rc = ws_delete_pass(db, fold, &left, &zWhy);
     if (rc == SQLITE_OK) break;
     if (rc == WS_PASS_FOLD) {
-      rc = ws_fold(db, deadline, &fold);
-      if (rc == SQLITE_OK) continue;
+      /* Straight to the next pass after a fold, but not after two in a
+      ** row: something keeps writing, or folding changes nothing. */
+      rc = folded ? SQLITE_BUSY : ws_fold(db, deadline, &fold);
+      folded = rc == SQLITE_OK;
+      if (folded) continue;
     }
+    folded = 0;
     if ((rc & 0xff) == SQLITE_LOCKED) rc = SQLITE_BUSY;
     if ((rc & 0xff) != SQLITE_BUSY || ws_platform_now_ms() >= deadline) {
       const char *zDefault =

@@ -226,11 +226,19 @@ static int ws_device_characteristics(sqlite3_file *f) {
 */
 static int ws_shm_open_failed(ws_file *p, int rc, int *pSysErr) {
   sqlite3_vfs *parent = g.parent;
-  int transient = 0, writable = 0;
+  int transient = 0, writable = 0, n;
   char *zShm;
   if ((rc & 0xff) != SQLITE_CANTOPEN && rc != SQLITE_IOERR_SHMOPEN && (rc & 0xff) != SQLITE_READONLY) return 0;
   if (p->db == 0 || (p->open_flags & SQLITE_OPEN_READONLY)) return 0;
   if (p->zName && sqlite3_uri_boolean(p->zName, "readonly_shm", 0)) return 0;
+  /* The parent keeps one -shm state per file per process: with another
+  ** connection of ours mapping it, this call did not open it, and what it
+  ** got (read-only, say, after a readonly_shm connection) stays so while
+  ** that connection lives. */
+  ws_db_lock(p->db);
+  n = p->db->n_shm;
+  ws_db_unlock(p->db);
+  if (n > 1) return 0;
   *pSysErr = parent->xGetLastError(parent, 0, 0);
   zShm = sqlite3_mprintf("%s-shm", p->db->path);
   if (zShm == 0) return 0;
