@@ -690,6 +690,42 @@ START_TEST(a_journal_sqlite_does_not_take_for_hot_is_deleted_within_the_timeout)
 }
 END_TEST
 
+/* A database renamed onto the name while walsafe deletes (its -shm unlink
+** does it) is another file: walsafe's lock proves nothing for it, and it is
+** not unlinked under that lock. */
+static int rename_onto_unlink(const char *z) {
+  size_t n = strlen(z);
+  if (!g_race.fired && n > 4 && strcmp(z + n - 4, "-shm") == 0) {
+    g_race.fired = 1;
+    ck_assert_int_eq(rename(ts_path("other.db"), ts_path("x.db")), 0);
+  }
+  return g_race.real_unlink(z);
+}
+
+START_TEST(a_database_renamed_onto_the_name_during_the_delete_is_not_unlinked_under_the_old_lock) {
+  const char *path = ts_path("x.db");
+  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
+  sqlite3 *db = ts_open_rw(ts_path("other.db"), "unix");
+  int rc;
+  ts_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE kept(x); INSERT INTO kept VALUES (42);");
+  ts_close(db);
+  db = ts_open_rw(path, "unix");
+  ts_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x);");
+  ts_close(db);
+  write_zeros(ts_path("x.db-shm"), 512);
+  g_race.fired = 0;
+  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
+  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)rename_onto_unlink), SQLITE_OK);
+  rc = walsafe_delete_database(path, 0);
+  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  ck_assert(g_race.fired);
+  ck_assert_int_eq(rc, SQLITE_BUSY); /* the database there now is not the one it locked */
+  db = ts_open(path, "unix", SQLITE_OPEN_READWRITE);
+  ck_assert_int_eq(ts_query_int(db, "SELECT x FROM kept"), 42);
+  ts_close(db);
+}
+END_TEST
+
 static Suite *delete_database_suite(void) {
   Suite *s = suite_create("delete_database");
   TCase *tc = tcase_create("delete");
@@ -716,6 +752,7 @@ static Suite *delete_database_suite(void) {
   tcase_add_test(tc, a_memory_journal_connection_on_the_file_walsafe_created_commits_nothing_that_is_lost);
   tcase_add_test(tc, a_failed_delete_leaves_an_empty_database_as_it_was_and_creates_none);
   tcase_add_test(tc, a_journal_sqlite_does_not_take_for_hot_is_deleted_within_the_timeout);
+  tcase_add_test(tc, a_database_renamed_onto_the_name_during_the_delete_is_not_unlinked_under_the_old_lock);
   suite_add_tcase(s, tc);
   return s;
 }

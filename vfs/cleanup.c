@@ -514,6 +514,16 @@ static int ws_delete_empty_main(sqlite3_file *lock, const char *zDb, int *pTrans
   return rc;
 }
 
+/* Does the database's name still lead to the file we hold locked? A file
+** renamed onto the name since is another's: our lock proves nothing for
+** it, and the next pass locks it first. (The parent's answer: unix compares
+** inodes; win32 cannot rename onto an open file.) */
+static int ws_name_still_locked(sqlite3_file *lock) {
+  int moved = 0;
+  if (lock->pMethods->xFileControl(lock, SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK) moved = 0;
+  return !moved;
+}
+
 #define WS_PASS_FOLD 1000 /* ws_delete_pass: frames or a hot journal first */
 
 /*
@@ -569,7 +579,7 @@ static int ws_delete_pass(ws_db *db, int fold, unsigned *pLeft, char **pzWhy) {
     else
       permanent = 1;
   }
-  if (unixLike && (empty || (!transient && !permanent))) {
+  if (unixLike && (empty || (!transient && !permanent)) && ws_name_still_locked(lock)) {
     rc = empty ? ws_delete_empty_main(lock, db->path, &t) : ws_delete_once(db->path, WS_SIDE_MAIN, &t); /* rule (A) */
     if (rc != SQLITE_OK && t) transient = 1;
     if (rc != SQLITE_OK && !t) permanent = 1;
