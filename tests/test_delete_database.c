@@ -726,6 +726,33 @@ START_TEST(a_database_renamed_onto_the_name_during_the_delete_is_not_unlinked_un
 }
 END_TEST
 
+/* walsafe_unregister() while a delete is at work (here from inside its
+** first unlink) must not pull the parent VFS away under it. */
+static int unregister_unlink(const char *z) {
+  if (!g_race.fired) {
+    g_race.fired = 1;
+    ck_assert_int_eq(walsafe_unregister(), SQLITE_OK);
+  }
+  return g_race.real_unlink(z);
+}
+
+START_TEST(an_unregister_during_a_delete_does_not_pull_the_parent_away) {
+  const char *path = ts_path("x.db");
+  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
+  int rc;
+  ts_make_wal_db(path, "walsafe", 3);
+  g_race.fired = 0;
+  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
+  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)unregister_unlink), SQLITE_OK);
+  rc = walsafe_delete_database(path, 1000);
+  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  ck_assert(g_race.fired);
+  ck_assert_int_eq(rc, SQLITE_OK);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+  ck_assert_int_eq(walsafe_register("unix", 0), SQLITE_OK);
+}
+END_TEST
+
 static Suite *delete_database_suite(void) {
   Suite *s = suite_create("delete_database");
   TCase *tc = tcase_create("delete");
@@ -753,6 +780,7 @@ static Suite *delete_database_suite(void) {
   tcase_add_test(tc, a_failed_delete_leaves_an_empty_database_as_it_was_and_creates_none);
   tcase_add_test(tc, a_journal_sqlite_does_not_take_for_hot_is_deleted_within_the_timeout);
   tcase_add_test(tc, a_database_renamed_onto_the_name_during_the_delete_is_not_unlinked_under_the_old_lock);
+  tcase_add_test(tc, an_unregister_during_a_delete_does_not_pull_the_parent_away);
   suite_add_tcase(s, tc);
   return s;
 }

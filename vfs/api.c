@@ -14,7 +14,7 @@ static int ws_check_path(const char *zFunc, const char *zPath, char **pzFull) {
   sqlite3_vfs *parent = ws_parent();
   int rc;
   *pzFull = 0;
-  if (parent == 0) {
+  if (!ws_is_registered() || parent == 0) {
     ws_set_errmsg("%s: walsafe is not registered (call walsafe_register first)", zFunc);
     return SQLITE_MISUSE;
   }

@@ -75,7 +75,7 @@ char *ws_status_text(ws_db *db) {
   walsafe_counters c;
   sqlite3_str *s = sqlite3_str_new(0);
   if (walsafe_get_counters(&c) != SQLITE_OK) memset(&c, 0, sizeof(c));
-  sqlite3_str_appendf(s, "vfs=walsafe/%s\n", ws_parent() ? ws_parent()->zName : "?");
+  sqlite3_str_appendf(s, "vfs=walsafe/%s\n", ws_is_registered() && ws_parent() ? ws_parent()->zName : "?");
   if (db) {
     ws_db_lock(db);
     sqlite3_str_appendf(s, "database=%s\nhandles=%d main=%d wal=%d journal=%d shm=%d\n", db->path,

@@ -39,7 +39,9 @@ static struct {
 ** mutex, valid across sqlite3_shutdown). */
 static ws_mutex g_settings_mutex = WS_MUTEX_INIT;
 
-sqlite3_vfs *ws_parent(void) { return g.registered ? g.parent : 0; }
+/* The parent stays valid after walsafe_unregister() (VFS objects are never
+** freed), so a walsafe call racing an unregister still works through it. */
+sqlite3_vfs *ws_parent(void) { return g.parent; }
 int ws_is_registered(void) { return g.registered; }
 
 /* A per-database setting (URI), or the process-wide one when it has none. */

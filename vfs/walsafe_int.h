@@ -92,7 +92,7 @@ struct ws_db {
 };
 
 /* ---- global state (vfs.c) ---- */
-sqlite3_vfs *ws_parent(void); /* NULL before registration */
+sqlite3_vfs *ws_parent(void); /* NULL before the first registration */
 int ws_is_registered(void);
 int ws_retry_budget_ms(ws_db *db); /* per-database or process-wide */
 int ws_cleanup_mode(ws_db *db);
