@@ -167,6 +167,19 @@ int walsafe_handle_count(const char *zDbPath);
 */
 char *walsafe_status(const char *zDbPath);
 
+/*
+** Every database this process has handles open on through walsafe, as a
+** JSON array (for leak reports: which database, what is open, since when):
+**   [{"path": "/abs/app.db", "handles": 2, "main": 1, "wal": 1,
+**     "journal": 0, "shm": 1, "pending_deletes": [],
+**     "files": [{"kind": "main", "mode": "read-write", "open_ms": 1520},
+**               {"kind": "wal", "mode": "read-write", "open_ms": 1519}]}]
+** "[]" when nothing is open. The caller frees it with sqlite3_free().
+** NULL before registration (SQLITE_MISUSE in walsafe_errmsg) or when out
+** of memory. SQL: SELECT walsafe_open_databases().
+*/
+char *walsafe_open_databases(void);
+
 /* Process-wide counters of what walsafe did and failed to do. */
 typedef struct walsafe_counters {
   long long files_open;        /* files open through walsafe right now */
@@ -201,6 +214,9 @@ int walsafe_get_counters(walsafe_counters *p);
 **                              per database.
 ** A value <0 leaves the option as it is. *pOld (may be NULL) receives the
 ** value in force before the call. Bad op or value: SQLITE_MISUSE.
+** SQL: walsafe_config('retry_ms' [, ms]) and walsafe_config('cleanup'
+** [, 'auto'|'force'|'off']) return the value in force before the call
+** (an integer, or the mode's name) and set the new one when given.
 */
 #define WALSAFE_CONFIG_RETRY_MS 1
 #define WALSAFE_CONFIG_CLEANUP 2

@@ -213,6 +213,58 @@ START_TEST(registry_entry_lives_while_referenced_and_is_freed_on_last_release) {
 }
 END_TEST
 
+/* walsafe_open_databases(): which databases, what is open, since when. */
+START_TEST(open_databases_lists_every_database_with_handles_and_nothing_after_close) {
+  sqlite3 *a = ts_open_rw(ts_path("a \"quoted\".db"), "walsafe"), *b = ts_open_rw(ts_path("b.db"), "walsafe");
+  char *json, *expected;
+  ts_exec(a, "PRAGMA journal_mode=WAL; CREATE TABLE t(x);");
+  ts_exec(b, "CREATE TABLE t(x);");
+  json = walsafe_open_databases();
+  ck_assert_ptr_nonnull(json);
+  ck_assert_int_eq(json[0], '[');
+  expected = sqlite3_mprintf("%s/a \\\"quoted\\\".db\", \"handles\": 2, \"main\": 1, \"wal\": 1", ts_dir());
+  ck_assert_msg(strstr(json, expected) != 0, "%s\nlacks %s", json, expected);
+  sqlite3_free(expected);
+  expected = sqlite3_mprintf("%s/b.db\", \"handles\": 1, \"main\": 1, \"wal\": 0", ts_dir());
+  ck_assert_msg(strstr(json, expected) != 0, "%s\nlacks %s", json, expected);
+  sqlite3_free(expected);
+  ck_assert_ptr_nonnull(strstr(json, "{\"kind\": \"wal\", \"mode\": \"read-write\", \"open_ms\": "));
+  sqlite3_free(json);
+  ts_close(a);
+  ts_close(b);
+  json = walsafe_open_databases();
+  ck_assert_str_eq(json, "[]");
+  sqlite3_free(json);
+}
+END_TEST
+
+/* The process-wide options from SQL, for clients without a C binding. */
+START_TEST(walsafe_config_from_sql_returns_the_old_value_and_sets_the_new_one) {
+  sqlite3 *db = ts_open_rw(":memory:", "unix");
+  int old = 0;
+  ck_assert_int_eq(ws_register_functions(db), SQLITE_OK);
+  ck_assert_int_eq(ts_query_int(db, "SELECT walsafe_config('retry_ms', 1234)"), WALSAFE_DEFAULT_RETRY_MS);
+  ck_assert_int_eq(walsafe_config(WALSAFE_CONFIG_RETRY_MS, -1, &old), SQLITE_OK);
+  ck_assert_int_eq(old, 1234);
+  ck_assert_int_eq(ts_query_int(db, "SELECT walsafe_config('RETRY_MS')"), 1234);
+  {
+    char *mode = ts_query_text(db, "SELECT walsafe_config('cleanup', 'force')");
+    ck_assert_str_eq(mode, "auto");
+    sqlite3_free(mode);
+  }
+  ck_assert_int_eq(walsafe_config(WALSAFE_CONFIG_CLEANUP, -1, &old), SQLITE_OK);
+  ck_assert_int_eq(old, WALSAFE_CLEANUP_FORCE);
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config('retry_ms', -5)", 0, 0, 0), SQLITE_MISUSE);
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config('retry_ms', '10')", 0, 0, 0), SQLITE_MISUSE);
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config('cleanup', 'sometimes')", 0, 0, 0), SQLITE_MISUSE);
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config('colour', 1)", 0, 0, 0), SQLITE_MISUSE);
+  ck_assert_ptr_nonnull(strstr(sqlite3_errmsg(db), "'retry_ms' or 'cleanup'"));
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config(NULL)", 0, 0, 0), SQLITE_MISUSE);
+  ck_assert_int_eq(ts_query_int(db, "SELECT walsafe_open_databases() = '[]'"), 1);
+  ts_close(db);
+}
+END_TEST
+
 static Suite *registry_suite(void) {
   Suite *s = suite_create("registry");
   TCase *tc = tcase_create("identity_and_counts");
@@ -229,6 +281,8 @@ static Suite *registry_suite(void) {
   tcase_add_test(tc, existing_file_never_opened_counts_zero_and_missing_file_is_notfound);
   tcase_add_test(tc, side_file_names_map_to_their_database);
   tcase_add_test(tc, registry_entry_lives_while_referenced_and_is_freed_on_last_release);
+  tcase_add_test(tc, open_databases_lists_every_database_with_handles_and_nothing_after_close);
+  tcase_add_test(tc, walsafe_config_from_sql_returns_the_old_value_and_sets_the_new_one);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -251,3 +251,19 @@ int ws_registry_reset(void) {
   }
   return owed;
 }
+
+void ws_registry_each_open(void (*fn)(ws_db *, void *), void *ctx) {
+  int i;
+  for (i = 0; i < WS_SHARDS; i++) {
+    ws_shard *s = &g_shards[i];
+    unsigned j;
+    ws_mutex_enter(&s->mutex);
+    for (j = 0; j < s->nslot; j++) {
+      ws_db *p;
+      for (p = s->slots[j]; p; p = p->hash_next) {
+        if (ws_registry_handle_total(p) > 0 || p->n_shm > 0) fn(p, ctx);
+      }
+    }
+    ws_mutex_leave(&s->mutex);
+  }
+}

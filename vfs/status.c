@@ -97,3 +97,77 @@ char *ws_status_text(ws_db *db) {
                       c.cleanups_done, c.cleanups_skipped, c.failures);
   return sqlite3_str_finish(s);
 }
+
+/* zText as a JSON string. */
+static void ws_json_string(sqlite3_str *s, const char *zText) {
+  const unsigned char *z = (const unsigned char *)zText;
+  sqlite3_str_appendchar(s, 1, '"');
+  for (; *z; z++) {
+    if (*z == '"' || *z == '\\')
+      sqlite3_str_appendf(s, "\\%c", *z);
+    else if (*z < 0x20)
+      sqlite3_str_appendf(s, "\\u%04x", *z);
+    else
+      sqlite3_str_appendchar(s, 1, (char)*z);
+  }
+  sqlite3_str_appendchar(s, 1, '"');
+}
+
+/* Append an item of a JSON list; returns 0 (the next is not the first). */
+static int ws_json_item(sqlite3_str *s, int first, const char *zItem) {
+  sqlite3_str_appendf(s, "%s%s", first ? "" : ", ", zItem);
+  return 0;
+}
+
+typedef struct ws_json_ctx {
+  sqlite3_str *s;
+  sqlite3_int64 now;
+  int n;
+} ws_json_ctx;
+
+static void ws_json_database(ws_db *db, void *arg) {
+  static const char *kinds[] = {"main", "wal", "journal", "other"};
+  ws_json_ctx *c = arg;
+  sqlite3_str *s = c->s;
+  ws_file *f;
+  int first = 1;
+  sqlite3_str_appendall(s, c->n++ ? ", {\"path\": " : "{\"path\": ");
+  ws_json_string(s, db->path);
+  sqlite3_str_appendf(s, ", \"handles\": %d, \"main\": %d, \"wal\": %d, \"journal\": %d, \"shm\": %d",
+                      ws_registry_handle_total(db), db->n_open[WS_KIND_MAIN], db->n_open[WS_KIND_WAL],
+                      db->n_open[WS_KIND_JOURNAL], db->n_shm);
+  sqlite3_str_appendall(s, ", \"pending_deletes\": [");
+  if (db->pending & WS_SIDE_WAL) first = ws_json_item(s, first, "\"wal\"");
+  if (db->pending & WS_SIDE_SHM) first = ws_json_item(s, first, "\"shm\"");
+  if (db->pending & WS_SIDE_MAIN) first = ws_json_item(s, first, "\"main\"");
+  first = 1;
+  sqlite3_str_appendall(s, "], \"files\": [");
+  for (f = db->files; f; f = f->next) {
+    sqlite3_str_appendf(s, "%s{\"kind\": \"%s\", \"mode\": \"%s\", \"open_ms\": %lld}", first ? "" : ", ",
+                        kinds[f->kind], (f->open_flags & SQLITE_OPEN_READONLY) ? "read-only" : "read-write",
+                        (long long)(c->now - f->opened_ms));
+    first = 0;
+  }
+  sqlite3_str_appendall(s, "]}");
+}
+
+char *walsafe_open_databases(void) {
+  ws_json_ctx c;
+  char *z;
+  if (!ws_is_registered()) {
+    ws_set_errmsg("walsafe_open_databases: walsafe is not registered");
+    return 0;
+  }
+  c.s = sqlite3_str_new(0);
+  c.now = ws_platform_now_ms();
+  c.n = 0;
+  sqlite3_str_appendchar(c.s, 1, '[');
+  ws_registry_each_open(ws_json_database, &c);
+  sqlite3_str_appendchar(c.s, 1, ']');
+  z = sqlite3_str_finish(c.s);
+  if (z == 0)
+    ws_set_errmsg("walsafe_open_databases: out of memory");
+  else
+    ws_clear_errmsg();
+  return z;
+}

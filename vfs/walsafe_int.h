@@ -116,6 +116,9 @@ long long ws_registry_files_open(void);
 long long ws_registry_databases(void);
 /* Call fn on every entry with pending deletes (fn runs without the lock). */
 void ws_registry_each_pending(void (*fn)(ws_db *));
+/* Call fn on every entry with handles open, under its shard's lock (fn
+** must not lock, and does no I/O). */
+void ws_registry_each_open(void (*fn)(ws_db *, void *), void *ctx);
 int ws_registry_reset(void); /* nothing open: free it all; returns deletes forgotten */
 
 /* ---- retry policy (retry.c) ---- */
