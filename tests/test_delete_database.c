@@ -753,6 +753,19 @@ START_TEST(an_unregister_during_a_delete_does_not_pull_the_parent_away) {
 }
 END_TEST
 
+/* The lock's own open of the database, degraded to read-only by a
+** transient failure of its read-write open (no EXCLUSIVE lock can be had
+** on that), is retried within the timeout. */
+START_TEST(a_lock_open_degraded_by_ebusy_is_retried_and_the_delete_succeeds) {
+  const char *path = ts_path("x.db");
+  ts_make_wal_db(path, "walsafe", 3);
+  ts_fault_open("x.db", EBUSY, 2); /* read-write opens only: read-only ones work */
+  ck_assert_msg(walsafe_delete_database(path, 5000) == SQLITE_OK, "%s", walsafe_errmsg());
+  ck_assert_int_eq(ts_faults_injected(), 2);
+  ck_assert_uint_eq(ts_files_left(path), 0);
+}
+END_TEST
+
 static Suite *delete_database_suite(void) {
   Suite *s = suite_create("delete_database");
   TCase *tc = tcase_create("delete");
@@ -781,6 +794,7 @@ static Suite *delete_database_suite(void) {
   tcase_add_test(tc, a_journal_sqlite_does_not_take_for_hot_is_deleted_within_the_timeout);
   tcase_add_test(tc, a_database_renamed_onto_the_name_during_the_delete_is_not_unlinked_under_the_old_lock);
   tcase_add_test(tc, an_unregister_during_a_delete_does_not_pull_the_parent_away);
+  tcase_add_test(tc, a_lock_open_degraded_by_ebusy_is_retried_and_the_delete_succeeds);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -231,7 +231,8 @@ static int ws_checkpoint_private(const char *zDb, int busy_ms) {
   }
   sqlite3_finalize(st);
   if (rc != SQLITE_OK && c) {
-    sqlite3_log(SQLITE_WARNING, "walsafe: checkpoint of %s failed: %s", zDb, sqlite3_errmsg(c));
+    sqlite3_log(SQLITE_WARNING, "walsafe: checkpoint of %s failed: %s", zDb,
+                sqlite3_errcode(c) == SQLITE_OK ? sqlite3_errstr(rc) : sqlite3_errmsg(c));
   }
   sqlite3_close(c);
   return rc;
@@ -447,9 +448,14 @@ static unsigned ws_files_present(const char *zDb) {
 }
 
 static char *ws_describe_left(const char *zDb, unsigned left, const char *zWhy) {
-  return sqlite3_mprintf("walsafe_delete_database(%s): %s%s%s%s still on disk: %s", zDb,
-                         (left & WS_SIDE_MAIN) ? "database " : "", (left & WS_SIDE_WAL) ? "-wal " : "",
-                         (left & WS_SIDE_SHM) ? "-shm " : "", (left & WS_SIDE_JOURNAL) ? "-journal " : "", zWhy);
+  sqlite3_str *s = sqlite3_str_new(0);
+  sqlite3_str_appendf(s, "walsafe_delete_database(%s):", zDb);
+  if (left & WS_SIDE_MAIN) sqlite3_str_appendall(s, " database");
+  if (left & WS_SIDE_WAL) sqlite3_str_appendall(s, " -wal");
+  if (left & WS_SIDE_SHM) sqlite3_str_appendall(s, " -shm");
+  if (left & WS_SIDE_JOURNAL) sqlite3_str_appendall(s, " -journal");
+  sqlite3_str_appendf(s, " still on disk: %s", zWhy);
+  return sqlite3_str_finish(s);
 }
 
 /* The entry walsafe_delete_database() is deleting on this thread: its own

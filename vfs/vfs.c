@@ -883,6 +883,40 @@ int ws_full_pathname(const char *zPath, char **pzFull) {
   return SQLITE_OK;
 }
 
+/* The parent's open of a file of zName, retried like ws_open within the
+** process-wide budget: a transient failure, or a read-write open the
+** parent quietly degraded to read-only (an EXCLUSIVE lock cannot be had on
+** that), is tried again. */
+static int ws_private_open_retrying(sqlite3_filename zName, int kind, int flags, sqlite3_file *f, int *pOutFlags) {
+  sqlite3_vfs *parent = g.parent;
+  ws_retry r = {0, 0}; /* started at the first failure */
+  const char *zFile = kind == WS_KIND_WAL       ? sqlite3_filename_wal(zName)
+                      : kind == WS_KIND_JOURNAL ? sqlite3_filename_journal(zName)
+                                                : zName;
+  int kindFlag = kind == WS_KIND_WAL       ? SQLITE_OPEN_WAL
+                 : kind == WS_KIND_JOURNAL ? SQLITE_OPEN_MAIN_JOURNAL
+                                           : SQLITE_OPEN_MAIN_DB;
+  for (;;) {
+    int rc, sys_err = 0;
+    memset(f, 0, (size_t)parent->szOsFile);
+    *pOutFlags = 0;
+    rc = parent->xOpen(parent, zFile, f, flags | kindFlag, pOutFlags);
+    if (rc == SQLITE_OK && !ws_open_was_downgraded(zFile, flags, *pOutFlags, &sys_err)) return rc;
+    if (rc != SQLITE_OK) sys_err = parent->xGetLastError(parent, 0, 0);
+    if (f->pMethods) f->pMethods->xClose(f);
+    f->pMethods = 0;
+    if (rc == SQLITE_OK)
+      rc = SQLITE_BUSY; /* degraded, and still so when the budget is spent */
+    else if (!ws_platform_is_transient(sys_err, zFile))
+      return rc;
+    if (!ws_retry_wait_lazily(&r, 0)) {
+      ws_log_giveup("private open", zFile, rc, sys_err, &r);
+      return rc;
+    }
+    ws_count(WS_C_RETRIES);
+  }
+}
+
 int ws_private_open(const char *zDbPath, int kind, int flags, sqlite3_file **ppFile) {
   sqlite3_vfs *parent = g.parent;
   sqlite3_file *f;
@@ -903,14 +937,7 @@ int ws_private_open(const char *zDbPath, int kind, int flags, sqlite3_file **ppF
     sqlite3_free(f);
     return SQLITE_NOMEM;
   }
-  memset(f, 0, (size_t)parent->szOsFile);
-  if (kind == WS_KIND_WAL) {
-    rc = parent->xOpen(parent, sqlite3_filename_wal(zName), f, flags | SQLITE_OPEN_WAL, &outFlags);
-  } else if (kind == WS_KIND_JOURNAL) {
-    rc = parent->xOpen(parent, sqlite3_filename_journal(zName), f, flags | SQLITE_OPEN_MAIN_JOURNAL, &outFlags);
-  } else {
-    rc = parent->xOpen(parent, zName, f, flags | SQLITE_OPEN_MAIN_DB, &outFlags);
-  }
+  rc = ws_private_open_retrying(zName, kind, flags, f, &outFlags);
   if (rc != SQLITE_OK) {
     if (f->pMethods) f->pMethods->xClose(f);
     sqlite3_free_filename(zName);
