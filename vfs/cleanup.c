@@ -671,7 +671,9 @@ int ws_delete_database(const char *zFull, int timeoutMs, char **pzReport) {
   }
   if (left == 0 && rc != SQLITE_NOTFOUND) rc = SQLITE_OK;
   ws_db_lock(db);
-  db->pending = 0;
+  /* Nothing is owed once the files are gone; after a failure, what was
+  ** owed stays owed (the next chance tries again, under the lock). */
+  if (rc == SQLITE_OK || rc == SQLITE_NOTFOUND) db->pending = 0;
   db->cleanup_running = 0;
   db->deleting = 0;
   ws_deleting_here = 0;
