@@ -18,8 +18,12 @@ readonly PACKAGES=(
   valgrind clang shellcheck
   # python tests, npm (SQLite amalgamation source), plots
   python3 python3-pytest nodejs npm gnuplot-nox
+  # the Python wheels, built offline (scripts/build-packages.sh), and their venv tests
+  python3-setuptools python3-wheel python3-pip python3-build python3-venv
   # dpkg-source for scripts/build-check-mingw.sh; misc
   dpkg-dev git ca-certificates
+  # SQLite's TCL test harness (testfixture) for scripts/run-sqlite-tcl.sh
+  tcl-dev
 )
 
 is_installed() {

@@ -1,0 +1,1 @@
+from sqlite3 import *  # noqa: F401,F403
