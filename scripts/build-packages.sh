@@ -9,10 +9,15 @@
 # then runs the wheel guards (python/tools/check_wheels.py): tag = binary's
 # architecture, libwalsafe.so needs glibc <= 2.17, walsafe.dll imports only
 # KERNEL32/msvcrt and exports only sqlite3_walsafe_init. A failed guard
-# fails the script and removes the wheels.
+# fails the script and removes the wheels. Then `npm pack`s the npm packages
+# (npm/), with the same two binaries, into
+#   dist/walsafe-<version>.tgz            (plain JS, no binary, no scripts)
+#   dist/walsafe-linux-x64-<version>.tgz  (libwalsafe.so, os linux, cpu x64)
+#   dist/walsafe-win32-x64-<version>.tgz  (walsafe.dll, os win32, cpu x64)
+# staged in build-pkg-npm/ so npm/ itself never holds a binary.
 #
 # Needs (scripts/install-deps.sh): cmake, gcc, gcc-mingw-w64-x86-64,
-# python3-build, python3-setuptools, python3-wheel; the SQLite 3.53.2
+# python3-build, python3-setuptools, python3-wheel, npm (offline: npm pack); the SQLite 3.53.2
 # amalgamation's headers for the mingw build (scripts/fetch-sqlite.sh,
 # run here when .deps/sqlite-3.53.2 is missing).
 #
@@ -31,6 +36,7 @@ sqlite_dir="$repo_root/.deps/sqlite-3.53.2"
 build_linux="$repo_root/build-pkg-linux"
 build_win="$repo_root/build-pkg-win"
 stage_root="$repo_root/build-pkg-python"
+npm_stage="$repo_root/build-pkg-npm"
 
 "$python" -c 'import build, setuptools, wheel' 2>/dev/null \
   || die "$python lacks build/setuptools/wheel: apt-get install python3-build python3-setuptools python3-wheel (scripts/install-deps.sh)"
@@ -43,6 +49,17 @@ py_version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo_root/python/pyproject.t
   || die "python/pyproject.toml version $py_version differs from CMakeLists.txt's $cmake_version"
 grep -q "^__version__ = \"$py_version\"" "$repo_root/python/src/walsafe/__init__.py" \
   || die "walsafe.__version__ differs from python/pyproject.toml's $py_version"
+# ...and so must the npm packages' (and walsafe's optionalDependencies).
+command -v npm >/dev/null || die "npm not found: apt-get install npm (scripts/install-deps.sh)"
+for pkg in walsafe walsafe-linux-x64 walsafe-win32-x64; do
+  npm_version="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$repo_root/npm/$pkg/package.json")"
+  [[ "$npm_version" == "$cmake_version" ]] \
+    || die "npm/$pkg/package.json version '$npm_version' differs from CMakeLists.txt's $cmake_version"
+done
+for dep in walsafe-linux-x64 walsafe-win32-x64; do
+  grep -q "^    \"$dep\": \"$cmake_version\"" "$repo_root/npm/walsafe/package.json" \
+    || die "npm/walsafe/package.json must depend on $dep $cmake_version exactly"
+done
 
 # ---- libwalsafe.so, glibc 2.17 compatible (see python/build-support/glibc217.c)
 log "building libwalsafe.so in $build_linux"
@@ -86,3 +103,31 @@ if ! "$python" "$repo_root/python/tools/check_wheels.py" "$dist"/walsafe-*.whl; 
   die "a wheel guard failed; wheels removed"
 fi
 ls -1 "$dist"/walsafe-*.whl
+
+# ---- the npm packages: a staging copy of npm/<pkg>, binary inside
+rm -f "$dist"/walsafe-*.tgz
+rm -rf "$npm_stage"
+mkdir -p "$npm_stage"
+pack_npm() { # PACKAGE [BINARY]
+  local pkg="$1" binary="${2:-}" stage="$npm_stage/$1" tgz
+  cp -r "$repo_root/npm/$pkg" "$stage"
+  rm -rf "$stage/node_modules"
+  if [[ -n "$binary" ]]; then cp "$binary" "$stage/"; fi
+  log "npm pack $pkg"
+  tgz="$(cd "$stage" && npm pack --pack-destination "$dist" --loglevel=error --ignore-scripts 2>"$stage/pack.log" | tail -1)" \
+    || { cat "$stage/pack.log" >&2; die "npm pack $pkg failed"; }
+  [[ -f "$dist/$tgz" ]] || { cat "$stage/pack.log" >&2; die "npm pack $pkg made no tarball"; }
+  if [[ -n "$binary" ]]; then
+    grep -qx "package/$(basename "$binary")" <<<"$(tar -tzf "$dist/$tgz")" \
+      || die "$tgz lacks $(basename "$binary")"
+    cmp -s <(tar -xzOf "$dist/$tgz" "package/$(basename "$binary")") "$binary" \
+      || die "$tgz's $(basename "$binary") is not the one the wheels carry"
+  fi
+  if grep -q '"scripts"' <<<"$(tar -xzOf "$dist/$tgz" package/package.json)"; then
+    die "$tgz has scripts (the packages must have no install scripts)"
+  fi
+}
+pack_npm walsafe
+pack_npm walsafe-linux-x64 "$build_linux/libwalsafe.so"
+pack_npm walsafe-win32-x64 "$build_win/walsafe.dll"
+ls -1 "$dist"/walsafe-*.tgz

@@ -256,6 +256,11 @@ START_TEST(walsafe_config_from_sql_returns_the_old_value_and_sets_the_new_one) {
   ck_assert_int_eq(old, WALSAFE_CLEANUP_FORCE);
   ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config('retry_ms', -5)", 0, 0, 0), SQLITE_MISUSE);
   ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config('retry_ms', '10')", 0, 0, 0), SQLITE_MISUSE);
+  /* JavaScript drivers bind every number as a real: a whole one is fine. */
+  ck_assert_int_eq(ts_query_int(db, "SELECT walsafe_config('retry_ms', 250.0)"), 1234);
+  ck_assert_int_eq(ts_query_int(db, "SELECT walsafe_config('retry_ms')"), 250);
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config('retry_ms', 250.5)", 0, 0, 0), SQLITE_MISUSE);
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config('retry_ms', 1e300)", 0, 0, 0), SQLITE_MISUSE);
   ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config('cleanup', 'sometimes')", 0, 0, 0), SQLITE_MISUSE);
   ck_assert_int_eq(sqlite3_exec(db, "SELECT walsafe_config('colour', 1)", 0, 0, 0), SQLITE_MISUSE);
   ck_assert_ptr_nonnull(strstr(sqlite3_errmsg(db), "'retry_ms' or 'cleanup'"));

@@ -22,6 +22,26 @@ static const char *ws_text_arg(sqlite3_context *ctx, sqlite3_value *v, const cha
   return z;
 }
 
+/* A whole number in lo..hi from an SQL value, into *pOut: an integer, or
+** a real with no fraction (JavaScript drivers bind every number as a real).
+** 0 for anything else. */
+static int ws_whole_number(sqlite3_value *v, sqlite3_int64 lo, sqlite3_int64 hi, int *pOut) {
+  sqlite3_int64 n;
+  if (sqlite3_value_type(v) == SQLITE_INTEGER) {
+    n = sqlite3_value_int64(v);
+  } else if (sqlite3_value_type(v) == SQLITE_FLOAT) {
+    double d = sqlite3_value_double(v);
+    if (!(d >= (double)lo && d <= (double)hi)) return 0; /* NaN too */
+    n = (sqlite3_int64)d;
+    if ((double)n != d) return 0;
+  } else {
+    return 0;
+  }
+  if (n < lo || n > hi) return 0;
+  *pOut = (int)n;
+  return 1;
+}
+
 static void ws_result_failure(sqlite3_context *ctx, int rc) {
   sqlite3_result_error(ctx, walsafe_errmsg(), -1);
   sqlite3_result_error_code(ctx, rc);
@@ -32,13 +52,11 @@ static void ws_fn_delete_database(sqlite3_context *ctx, int argc, sqlite3_value 
   int timeout = ws_retry_budget_ms(0), rc;
   if (zPath == 0) return;
   if (argc > 1) {
-    if (sqlite3_value_type(argv[1]) != SQLITE_INTEGER || sqlite3_value_int64(argv[1]) < 0 ||
-        sqlite3_value_int64(argv[1]) > WALSAFE_MAX_RETRY_MS) {
-      sqlite3_result_error(ctx, "walsafe_delete_database: timeout_ms must be an integer in 0..600000", -1);
+    if (!ws_whole_number(argv[1], 0, WALSAFE_MAX_RETRY_MS, &timeout)) {
+      sqlite3_result_error(ctx, "walsafe_delete_database: timeout_ms must be a whole number in 0..600000", -1);
       sqlite3_result_error_code(ctx, SQLITE_MISUSE);
       return;
     }
-    timeout = sqlite3_value_int(argv[1]);
   }
   rc = walsafe_delete_database(zPath, timeout);
   if (rc == SQLITE_OK)
@@ -69,12 +87,12 @@ static const char *const ws_cleanup_names[] = {"auto", "force", "off"}; /* by WA
 /* The value for option op from an SQL value: >= 0, or -1 after an error. */
 static int ws_config_value(sqlite3_context *ctx, int op, sqlite3_value *v) {
   if (op == WALSAFE_CONFIG_RETRY_MS) {
-    sqlite3_int64 ms = sqlite3_value_int64(v);
-    if (sqlite3_value_type(v) != SQLITE_INTEGER || ms < 0 || ms > WALSAFE_MAX_RETRY_MS) {
-      ws_misuse(ctx, "walsafe_config: retry_ms must be an integer in 0..600000");
+    int ms;
+    if (!ws_whole_number(v, 0, WALSAFE_MAX_RETRY_MS, &ms)) {
+      ws_misuse(ctx, "walsafe_config: retry_ms must be a whole number in 0..600000");
       return -1;
     }
-    return (int)ms;
+    return ms;
   } else {
     const char *z = sqlite3_value_type(v) == SQLITE_TEXT ? (const char *)sqlite3_value_text(v) : 0;
     int i;
