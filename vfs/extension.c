@@ -46,12 +46,25 @@ __declspec(dllexport)
   return SQLITE_OK_LOAD_PERMANENTLY;
 }
 
+/* Give every connection opened from now on the SQL functions. */
+static void ws_auto_functions_from_now_on(void) {
+  int rc = sqlite3_auto_extension((void (*)(void))ws_auto_functions);
+  if (rc != SQLITE_OK) {
+    ws_count(WS_C_FAILURES);
+    sqlite3_log(rc, "walsafe: the SQL functions could not be registered for new connections");
+  }
+}
+
 int walsafe_extra_init(const char *zUnused) {
   int rc;
   (void)zUnused;
   /* sqlite3_initialize() is running (it calls us last), so the native VFS
-  ** is the default now. */
+  ** is the default now. The SQL functions' auto-extension is registered at
+  ** the first database opened through walsafe (before that connection runs
+  ** its auto-extensions): registering it here would leave SQLite's heap in
+  ** use right after every sqlite3_initialize(), which SQLite's own
+  ** memsubsys2.test forbids. sqlite3_shutdown() drops it again. */
   rc = walsafe_register(0, 1);
-  if (rc == SQLITE_OK) rc = sqlite3_auto_extension((void (*)(void))ws_auto_functions);
+  if (rc == SQLITE_OK) ws_at_next_database_open(ws_auto_functions_from_now_on);
   return rc;
 }

@@ -35,9 +35,25 @@ static struct {
   sqlite3_io_methods methods[4][2][2];
 } g;
 
-/* Guards g's options and native-retry fields (platform.h: walsafe's own
-** mutex, valid across sqlite3_shutdown). */
+/* Guards g's options and native-retry fields and g_next_open (platform.h:
+** walsafe's own mutex, valid across sqlite3_shutdown). */
 static ws_mutex g_settings_mutex = WS_MUTEX_INIT;
+static void (*g_next_open)(void); /* ws_at_next_database_open */
+
+void ws_at_next_database_open(void (*fn)(void)) {
+  ws_mutex_enter(&g_settings_mutex);
+  g_next_open = fn;
+  ws_mutex_leave(&g_settings_mutex);
+}
+
+static void ws_run_next_open_hook(void) {
+  void (*fn)(void);
+  ws_mutex_enter(&g_settings_mutex);
+  fn = g_next_open;
+  g_next_open = 0;
+  ws_mutex_leave(&g_settings_mutex);
+  if (fn) fn();
+}
 
 /* The parent stays valid after walsafe_unregister() (VFS objects are never
 ** freed), so a walsafe call racing an unregister still works through it. */
@@ -587,6 +603,7 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
       return SQLITE_BUSY;
     }
     if (kind == WS_KIND_MAIN) {
+      ws_run_next_open_hook();
       rc = ws_apply_uri(db, zName);
       if (rc != SQLITE_OK) {
         ws_registry_release(db);

@@ -94,6 +94,8 @@ struct ws_db {
 /* ---- global state (vfs.c) ---- */
 sqlite3_vfs *ws_parent(void); /* NULL before the first registration */
 int ws_is_registered(void);
+/* Run fn once, at the next open of a database file through walsafe. */
+void ws_at_next_database_open(void (*fn)(void));
 int ws_retry_budget_ms(ws_db *db); /* per-database or process-wide */
 int ws_cleanup_mode(ws_db *db);
 int ws_full_pathname(const char *zPath, char **pzFull); /* sqlite3_malloc'd */
