@@ -111,7 +111,10 @@ int walsafe_unregister(void);
 ** For applications that compile the SQLite amalgamation themselves:
 **   cc -DSQLITE_EXTRA_INIT=walsafe_extra_init -Iinclude sqlite3.c vfs/(all).c app.c
 ** SQLite calls this at the end of sqlite3_initialize(); it registers
-** walsafe over the native default VFS and makes it the default.
+** walsafe over the native default VFS and makes it the default. The SQL
+** functions come to every connection opened from the first database file
+** opened through walsafe on (that one included), so that right after
+** sqlite3_initialize() SQLite's heap holds nothing of walsafe's.
 */
 int walsafe_extra_init(const char *zUnused);
 
