@@ -248,9 +248,9 @@ static int ws_checkpoint_private(const char *zDb, int busy_ms) {
 */
 static int ws_checkpoint_unused(ws_db *db) {
   ws_retry r;
-  int rc;
   ws_retry_start(&r, ws_retry_budget_ms(db));
   for (;;) {
+    int rc;
     if (ws_database_in_use(db->path) == 1) return SQLITE_BUSY;
     rc = ws_checkpoint_private(db->path, 0);
     /* A -shm or -wal held by a scanner is waited out inside the private
@@ -266,7 +266,7 @@ static int ws_checkpoint_unused(ws_db *db) {
 ** After the last close
 */
 static void ws_last_close_cleanup(ws_db *db) {
-  int mode = ws_cleanup_mode(db), persist_wal, no_ckpt, owed_wal, in_use, wal_deleted, shm, rc;
+  int mode = ws_cleanup_mode(db), persist_wal, no_ckpt, owed_wal, in_use, wal_deleted, shm;
   sqlite3_int64 wal;
   unsigned left;
   if (mode == WALSAFE_CLEANUP_OFF) return;
@@ -297,7 +297,7 @@ static void ws_last_close_cleanup(ws_db *db) {
   }
   if (wal > 0) {
     /* The frames may hold committed data: only a checkpoint retires them. */
-    rc = ws_checkpoint_unused(db);
+    int rc = ws_checkpoint_unused(db);
     if (rc == SQLITE_BUSY) {
       ws_count(WS_C_CLEANUPS_SKIPPED);
       sqlite3_log(SQLITE_NOTICE, "walsafe: left the -wal of %s to the connection that still uses it", db->path);
