@@ -16,6 +16,9 @@ readonly PACKAGES=(
   gcc-mingw-w64-x86-64 wine wine64 libwine
   # analysis / tooling
   valgrind clang shellcheck
+  # clang's sanitizer and libFuzzer runtimes (TSan variant, scripts/run-fuzz.sh):
+  # only recommended by clang, and apt runs with --no-install-recommends
+  libclang-rt-14-dev
   # python tests, npm (SQLite amalgamation source), plots
   python3 python3-pytest nodejs npm gnuplot-nox
   # the Python wheels, built offline (scripts/build-packages.sh), and their venv tests

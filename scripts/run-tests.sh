@@ -6,6 +6,24 @@
 #   tsan         the same under ThreadSanitizer (clang)
 #   valgrind     the Linux suites under valgrind memcheck
 #   windows      the Windows suite, cross-built with mingw-w64, run under Wine
+#   fuzz         the libFuzzer targets of fuzz/, a bounded time each
+#                (scripts/run-fuzz.sh; longer: docs/fuzzing.md)
+#   sqlite-tcl   SQLite's own TCL tests, stock and with walsafe compiled in
+#                (scripts/run-sqlite-tcl.sh; wider: docs/sqlite-tests.md)
+#   python-package  the Python wheels (Linux, Windows) built offline, installed
+#                in a fresh venv: API, pytest plugin, start-up hook, guards,
+#                the Windows wheel's DLL under Wine
+#                (scripts/run-python-package-tests.sh; docs/python.md)
+#   npm          the npm packages packed and installed offline, with
+#                better-sqlite3 (node 20) and node:sqlite (node 22)
+#                (scripts/run-npm-tests.sh; docs/node.md)
+#   node-wine    the official Windows node.exe 22 under Wine loading the
+#                walsafe-win32-x64 package, against a plain-VFS control
+#                (scripts/run-node-wine-tests.sh)
+#   mutation     the mutation check of the safety-critical code
+#                (scripts/mutation-check.sh; docs/mutation.md)
+# The system variant also runs the one-minute crash soak (ctest label
+# "soak"; the long one: scripts/run-soak.sh, docs/soak.md).
 # Usage: scripts/run-tests.sh [variant...]   (default: all of them)
 # Installs what it needs first (scripts/install-deps.sh skips what is there).
 set -euo pipefail
@@ -17,7 +35,7 @@ amalgamation="$root/.deps/sqlite-3.53.2"
 scripts/fetch-sqlite.sh "$amalgamation"
 
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(system amalgamation asan tsan valgrind windows)
+[ ${#variants[@]} -gt 0 ] || variants=(system amalgamation asan tsan valgrind windows python-package npm node-wine fuzz sqlite-tcl mutation)
 
 passed=0
 failed=0
@@ -49,6 +67,25 @@ run_variant() {
   [ "$f" -eq 0 ] && [ "$p" -gt 0 ] || failed_variants+=("$name")
 }
 
+# run_script NAME COMMAND...: a check whose last summary line is
+# "NAME: N passed, N failed".
+run_script() {
+  local name=$1 log="$root/build-ci/$1.log" line p f rc=0
+  shift
+  echo "=== $name"
+  "$@" >"$log" 2>&1 || rc=$?
+  tail -40 "$log"
+  line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1 || true)
+  p=$(echo "$line" | sed -nE 's/.*: ([0-9]+) passed.*/\1/p')
+  f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [ "$rc" -ne 0 ] || [ -z "$line" ] || [ "${f:-1}" -ne 0 ]; then
+    failed_variants+=("$name")
+    [ -n "$line" ] && [ "${f:-0}" -gt 0 ] || failed=$((failed + 1))
+  fi
+}
+
 mkdir -p "$root/build-ci"
 for v in "${variants[@]}"; do
   case "$v" in
@@ -65,6 +102,12 @@ for v in "${variants[@]}"; do
       run_variant windows "-L windows" -- --toolchain "$root/cmake/mingw-w64-x86_64.cmake" \
         -DWALSAFE_SQLITE_AMALGAMATION="$amalgamation" -DMINGW_CHECK_PREFIX="$root/.deps/mingw-check"
       ;;
+    fuzz) run_script fuzz scripts/run-fuzz.sh ;;
+    sqlite-tcl) run_script sqlite-tcl scripts/run-sqlite-tcl.sh ;;
+    mutation) run_script mutation scripts/mutation-check.sh ;;
+    python-package) run_script python-package scripts/run-python-package-tests.sh ;;
+    npm) run_script npm scripts/run-npm-tests.sh ;;
+    node-wine) run_script node-wine scripts/run-node-wine-tests.sh ;;
     *) echo "unknown variant $v" >&2; exit 2 ;;
   esac
 done

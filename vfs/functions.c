@@ -11,10 +11,10 @@
 */
 #include "walsafe_int.h"
 
-static const char *ws_text_arg(sqlite3_context *ctx, sqlite3_value *v, const char *zFunc) {
+static const char *ws_text_arg(sqlite3_context *ctx, sqlite3_value *v, const char *zFunc, const char *zWhat) {
   const char *z = sqlite3_value_type(v) == SQLITE_TEXT ? (const char *)sqlite3_value_text(v) : 0;
   if (z == 0) {
-    char *zMsg = sqlite3_mprintf("%s: the path must be text", zFunc);
+    char *zMsg = sqlite3_mprintf("%s: the %s must be text", zFunc, zWhat);
     sqlite3_result_error(ctx, zMsg ? zMsg : zFunc, -1);
     sqlite3_result_error_code(ctx, SQLITE_MISUSE);
     sqlite3_free(zMsg);
@@ -48,7 +48,7 @@ static void ws_result_failure(sqlite3_context *ctx, int rc) {
 }
 
 static void ws_fn_delete_database(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  const char *zPath = ws_text_arg(ctx, argv[0], "walsafe_delete_database");
+  const char *zPath = ws_text_arg(ctx, argv[0], "walsafe_delete_database", "path");
   int timeout = ws_retry_budget_ms(0), rc;
   if (zPath == 0) return;
   if (argc > 1) {
@@ -66,7 +66,7 @@ static void ws_fn_delete_database(sqlite3_context *ctx, int argc, sqlite3_value 
 }
 
 static void ws_fn_handle_count(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  const char *zPath = ws_text_arg(ctx, argv[0], "walsafe_handle_count");
+  const char *zPath = ws_text_arg(ctx, argv[0], "walsafe_handle_count", "path");
   int n;
   (void)argc;
   if (zPath == 0) return;
@@ -105,7 +105,7 @@ static int ws_config_value(sqlite3_context *ctx, int op, sqlite3_value *v) {
 }
 
 static void ws_fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  const char *zName = ws_text_arg(ctx, argv[0], "walsafe_config");
+  const char *zName = ws_text_arg(ctx, argv[0], "walsafe_config", "option name");
   int op, value = -1, old = 0, rc;
   if (zName == 0) return;
   if (sqlite3_stricmp(zName, "retry_ms") == 0) {
