@@ -104,6 +104,36 @@ START_TEST(delete_with_a_connection_open_is_busy_and_deletes_nothing) {
 }
 END_TEST
 
+/* A connection of this process on the plain win32 VFS, idle in rollback
+** mode: walsafe counts no handle of its and it holds no lock, but Windows
+** refuses to delete the file under its handle (no FILE_SHARE_DELETE), and
+** walsafe says so. */
+START_TEST(a_plain_win32_connection_makes_the_delete_busy_and_is_named_as_a_handle_outside_walsafe) {
+  char dir[MAX_PATH * 3], db[MAX_PATH * 3];
+  sqlite3 *plain;
+  const char *zMsg;
+  int rc;
+  use_walsafe(3000);
+  scratch_dir(dir, sizeof(dir), "outside");
+  scratch_path(db, sizeof(db), dir, "o.db");
+  plain = db_open(db, "win32");
+  db_exec(plain, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+  ck_assert_int_eq(walsafe_handle_count(db), 0);
+  rc = walsafe_delete_database(db, 200);
+  zMsg = walsafe_errmsg();
+  printf("delete_database beside a plain win32 connection: rc=%d: %s\n", rc, zMsg);
+  ck_assert_int_eq(rc, SQLITE_BUSY);
+  ck_assert_ptr_nonnull(strstr(zMsg, "handle outside walsafe"));
+  ck_assert(file_exists(db));
+  db_exec(plain, "INSERT INTO t VALUES (2);"); /* still its database */
+  ck_assert_int_eq(db_int(plain, "SELECT count(*) FROM t"), 2);
+  db_close(plain);
+  ck_assert_int_eq(walsafe_delete_database(db, 300), SQLITE_OK);
+  ck_assert(!file_exists(db));
+  scratch_remove(dir);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("win_delete");
   TCase *t = tcase_create("delete_under_scanner");
@@ -111,6 +141,7 @@ static Suite *suite(void) {
   suite_add_tcase(s, t);
   t = tcase_create("delete_busy");
   tcase_add_test(t, delete_with_a_connection_open_is_busy_and_deletes_nothing);
+  tcase_add_test(t, a_plain_win32_connection_makes_the_delete_busy_and_is_named_as_a_handle_outside_walsafe);
   suite_add_tcase(s, t);
   return s;
 }
