@@ -74,7 +74,7 @@ run_script() {
   shift
   echo "=== $name"
   "$@" >"$log" 2>&1 || rc=$?
-  tail -40 "$log"
+  tail -150 "$log"
   line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1 || true)
   p=$(echo "$line" | sed -nE 's/.*: ([0-9]+) passed.*/\1/p')
   f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
