@@ -304,6 +304,30 @@ START_TEST(owed_wal_delete_is_carried_out_by_unregister) {
 }
 END_TEST
 
+/* A walsafe_delete_database that fails (a connection outside walsafe has
+** the database) keeps the deletes owed before: they stay in the status and
+** are carried out at the next chance. */
+START_TEST(owed_deletes_stay_owed_after_a_delete_database_that_fails) {
+  const char *path = ts_path("ws.db");
+  sqlite3 *plain, *db;
+  char *status;
+  ck_assert_int_eq(walsafe_config(WALSAFE_CONFIG_RETRY_MS, 40, 0), SQLITE_OK);
+  close_with_failing_wal_delete(path, "walsafe");
+  ck_assert(ts_exists(ts_path("ws.db-wal")));
+  plain = ts_open_rw(path, "unix");
+  ck_assert_int_eq(walsafe_delete_database(path, 0), SQLITE_BUSY);
+  status = walsafe_status(path);
+  ck_assert_ptr_nonnull(status);
+  ck_assert_msg(strstr(status, "pending_deletes=wal") != 0, "%s", status);
+  sqlite3_free(status);
+  ts_close(plain);
+  db = ts_open_rw(path, "walsafe"); /* the next chance */
+  ck_assert(!ts_exists(ts_path("ws.db-wal")));
+  ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM t"), 200);
+  ts_close(db);
+}
+END_TEST
+
 static Suite *cleanup_suite(void) {
   Suite *s = suite_create("cleanup");
   TCase *tc = tcase_create("last_close");
@@ -325,6 +349,7 @@ static Suite *cleanup_suite(void) {
   tcase_add_test(tc, failed_wal_delete_leaves_an_empty_wal_that_is_never_replayed);
   tcase_add_test(tc, owed_wal_delete_is_carried_out_at_the_next_open);
   tcase_add_test(tc, owed_wal_delete_is_carried_out_by_unregister);
+  tcase_add_test(tc, owed_deletes_stay_owed_after_a_delete_database_that_fails);
   suite_add_tcase(s, tc);
   return s;
 }
