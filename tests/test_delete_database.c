@@ -414,10 +414,56 @@ static int race_unlink(const char *z) {
   return g_race.real_unlink(z);
 }
 
+/* Put fn in place of the unix VFS's unlink (g_race.real_unlink is the real
+** one), and take it out again. */
+static void hook_unlink(int (*fn)(const char *)) {
+  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
+  g_race.fired = 0;
+  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
+  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)fn), SQLITE_OK);
+}
+
+static void unhook_unlink(void) {
+  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
+  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+}
+
+/* The other process of a race: body(path) in a child, talking over
+** g_race's pipes. Forked before any hook, which the child must not have. */
+static pid_t race_fork(int (*body)(const char *), const char *path) {
+  int down[2], up[2];
+  pid_t pid;
+  ck_assert_int_eq(pipe(down), 0);
+  ck_assert_int_eq(pipe(up), 0);
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    close(down[1]);
+    close(up[0]);
+    g_race.to_child = down[0];
+    g_race.from_child = up[1];
+    _exit(body(path));
+  }
+  close(down[0]);
+  close(up[1]);
+  g_race.to_child = down[1];
+  g_race.from_child = up[0];
+  return pid;
+}
+
+/* Tell the child to close and exit ('q'), and check it ended well. */
+static void race_finish(pid_t pid) {
+  int status = 0;
+  ck_assert_int_eq(write(g_race.to_child, "q", 1), 1);
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child failed (status %d)", status);
+  close(g_race.to_child);
+  close(g_race.from_child);
+}
+
 START_TEST(a_database_created_during_the_delete_keeps_its_rows_and_is_not_reported_deleted) {
   const char *path = ts_path("x.db");
-  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
-  int down[2], up[2], rc, status = 0;
+  int rc;
   long long returned, committed = 0;
   char c = 0;
   pid_t pid;
@@ -426,30 +472,18 @@ START_TEST(a_database_created_during_the_delete_keeps_its_rows_and_is_not_report
   write_zeros(ts_path("x.db-wal"), 0);
   write_zeros(ts_path("x.db-shm"), 512);
   ck_assert_uint_eq(ts_files_left(path), TS_WAL | TS_SHM);
-  ck_assert_int_eq(pipe(down), 0);
-  ck_assert_int_eq(pipe(up), 0);
-  pid = fork(); /* before the unlink hook, which the child must not have */
-  ck_assert_int_ge(pid, 0);
-  if (pid == 0) {
-    g_race.to_child = down[0];
-    g_race.from_child = up[1];
-    _exit(race_child(path));
-  }
-  g_race.to_child = down[1];
-  g_race.from_child = up[0];
-  g_race.fired = 0;
-  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
-  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)race_unlink), SQLITE_OK);
+  pid = race_fork(race_child, path);
+  hook_unlink(race_unlink);
   rc = walsafe_delete_database(path, 2000);
   returned = monotonic_ms();
-  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  unhook_unlink();
   ck_assert_msg(g_race.fired, "walsafe unlinked nothing");
   /* The child's commit: reported to the hook, or still to come. */
   if (g_race.fired != 2) {
-    ck_assert_int_eq(read(up[0], &c, 1), 1);
+    ck_assert_int_eq(read(g_race.from_child, &c, 1), 1);
     ck_assert_int_eq(c, 'c');
   }
-  ck_assert_int_eq(read(up[0], &committed, sizeof(committed)), (int)sizeof(committed));
+  ck_assert_int_eq(read(g_race.from_child, &committed, sizeof(committed)), (int)sizeof(committed));
   /* Every committed row is there for a new connection, and the call did
   ** not report a delete while the database it left existed. */
   check = ts_open(path, "unix", SQLITE_OPEN_READWRITE);
@@ -464,13 +498,7 @@ START_TEST(a_database_created_during_the_delete_keeps_its_rows_and_is_not_report
                 "walsafe_delete_database returned SQLITE_OK although the database it left was committed to %lld ms "
                 "before it returned",
                 returned - committed);
-  ck_assert_int_eq(write(down[1], "q", 1), 1);
-  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child failed (status %d)", status);
-  close(down[1]);
-  close(up[0]);
-  close(down[0]);
-  close(up[1]);
+  race_finish(pid);
 }
 END_TEST
 
@@ -559,12 +587,9 @@ START_TEST(side_files_that_appear_after_the_first_look_are_deleted_too) {
   ts_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x);");
   ts_close(db);
   ck_assert_uint_eq(ts_files_left(path), TS_MAIN);
-  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
-  g_race.fired = 0;
-  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
-  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)appear_unlink), SQLITE_OK);
+  hook_unlink(appear_unlink);
   rc = walsafe_delete_database(path, 2000);
-  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  unhook_unlink();
   ck_assert(g_race.fired);
   ck_assert_msg(rc != SQLITE_OK || ts_files_left(path) == 0, "SQLITE_OK with files left: %x", ts_files_left(path));
   ck_assert_int_eq(rc, SQLITE_OK);
@@ -596,30 +621,17 @@ static int race_child_memory_journal(const char *path) {
 
 START_TEST(a_memory_journal_connection_on_the_file_walsafe_created_commits_nothing_that_is_lost) {
   const char *path = ts_path("x.db");
-  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
-  int down[2], up[2], rc, status = 0;
+  int rc;
   char c = 0;
   pid_t pid;
   write_zeros(ts_path("x.db-shm"), 512);
-  ck_assert_int_eq(pipe(down), 0);
-  ck_assert_int_eq(pipe(up), 0);
-  pid = fork();
-  ck_assert_int_ge(pid, 0);
-  if (pid == 0) {
-    g_race.to_child = down[0];
-    g_race.from_child = up[1];
-    _exit(race_child_memory_journal(path));
-  }
-  g_race.to_child = down[1];
-  g_race.from_child = up[0];
-  g_race.fired = 0;
-  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
-  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)race_unlink), SQLITE_OK);
+  pid = race_fork(race_child_memory_journal, path);
+  hook_unlink(race_unlink);
   rc = walsafe_delete_database(path, 2000);
-  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  unhook_unlink();
   ck_assert(g_race.fired);
   if (g_race.fired != 2)
-    ck_assert_int_eq(read(up[0], &c, 1), 1);
+    ck_assert_int_eq(read(g_race.from_child, &c, 1), 1);
   else
     c = 'c';
   if (c == 'c') {
@@ -632,13 +644,7 @@ START_TEST(a_memory_journal_connection_on_the_file_walsafe_created_commits_nothi
     ck_assert_int_eq(rc, SQLITE_OK);
     ck_assert_uint_eq(ts_files_left(path), 0);
   }
-  ck_assert_int_eq(write(down[1], "q", 1), 1);
-  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-  ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  close(down[0]);
-  close(down[1]);
-  close(up[0]);
-  close(up[1]);
+  race_finish(pid);
 }
 END_TEST
 
@@ -655,14 +661,12 @@ static int eperm_unlink(const char *z) {
 }
 
 START_TEST(a_failed_delete_leaves_an_empty_database_as_it_was_and_creates_none) {
-  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
   write_zeros(ts_path("empty.db"), 0);
   write_zeros(ts_path("gone.db-shm"), 512);
-  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
-  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)eperm_unlink), SQLITE_OK);
+  hook_unlink(eperm_unlink);
   ck_assert_int_ne(walsafe_delete_database(ts_path("empty.db"), 100), SQLITE_OK);
   ck_assert_int_ne(walsafe_delete_database(ts_path("gone.db"), 100), SQLITE_OK);
-  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  unhook_unlink();
   ck_assert_int_eq(ts_file_size(ts_path("empty.db")), 0);
   ck_assert(!ts_exists(ts_path("gone.db")));
   ck_assert(ts_exists(ts_path("gone.db-shm")));
@@ -704,7 +708,6 @@ static int rename_onto_unlink(const char *z) {
 
 START_TEST(a_database_renamed_onto_the_name_during_the_delete_is_not_unlinked_under_the_old_lock) {
   const char *path = ts_path("x.db");
-  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
   sqlite3 *db = ts_open_rw(ts_path("other.db"), "unix");
   int rc;
   ts_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE kept(x); INSERT INTO kept VALUES (42);");
@@ -713,11 +716,9 @@ START_TEST(a_database_renamed_onto_the_name_during_the_delete_is_not_unlinked_un
   ts_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x);");
   ts_close(db);
   write_zeros(ts_path("x.db-shm"), 512);
-  g_race.fired = 0;
-  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
-  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)rename_onto_unlink), SQLITE_OK);
+  hook_unlink(rename_onto_unlink);
   rc = walsafe_delete_database(path, 0);
-  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  unhook_unlink();
   ck_assert(g_race.fired);
   ck_assert_int_eq(rc, SQLITE_BUSY); /* the database there now is not the one it locked */
   db = ts_open(path, "unix", SQLITE_OPEN_READWRITE);
@@ -738,14 +739,11 @@ static int unregister_unlink(const char *z) {
 
 START_TEST(an_unregister_during_a_delete_does_not_pull_the_parent_away) {
   const char *path = ts_path("x.db");
-  sqlite3_vfs *unixVfs = sqlite3_vfs_find("unix");
   int rc;
   ts_make_wal_db(path, "walsafe", 3);
-  g_race.fired = 0;
-  g_race.real_unlink = (int (*)(const char *))unixVfs->xGetSystemCall(unixVfs, "unlink");
-  ck_assert_int_eq(unixVfs->xSetSystemCall(unixVfs, "unlink", (sqlite3_syscall_ptr)unregister_unlink), SQLITE_OK);
+  hook_unlink(unregister_unlink);
   rc = walsafe_delete_database(path, 1000);
-  unixVfs->xSetSystemCall(unixVfs, "unlink", 0);
+  unhook_unlink();
   ck_assert(g_race.fired);
   ck_assert_int_eq(rc, SQLITE_OK);
   ck_assert_uint_eq(ts_files_left(path), 0);
