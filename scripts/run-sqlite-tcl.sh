@@ -181,27 +181,36 @@ done
 files=("${uniq_files[@]}")
 
 rm -rf "$logs"
-mkdir -p "$logs/stock" "$logs/walsafe" "$work/res" "$work/stock" "$work/walsafe"
-chmod 0755 "$work/stock" "$work/walsafe"
+mkdir -p "$logs/stock" "$logs/walsafe" "$work/res" "$work/stock" "$work/walsafe" "$work/tmp"
+chmod 0755 "$work/stock" "$work/walsafe" "$work/tmp"
 
 # run_one VARIANT FILE: runs one test file in its own directory and writes
 # "rc seconds tests errors" and the failed case names to $work/res/.
+#
+# Each test process gets its own temporary directory (SQLITE_TMPDIR): in a
+# testfixture SQLite's PRNG is seeded with zeros (os_unix.c, SQLITE_TEST), so
+# the stock and walsafe runs of one file, which run side by side, pick the
+# same temp-file names in a shared /var/tmp. When one creates a name the
+# other has just found free, the other's O_EXCL open fails and SQLite falls
+# back to a read-only open of the first one's file: its next statement-
+# journal write is a "disk I/O error" (walbak-2.5, once in three full runs;
+# tests/sqlite-tcl/temp-name-race.sh forces it).
 run_one() {
-  local variant=$1 f=$2 dir="$work/$1/$2" out t0 rc summary
-  mkdir -p "$dir"
-  if [[ ${#runner[@]} -gt 0 ]]; then chown "$run_user" "$dir"; fi
+  local variant=$1 f=$2 dir="$work/$1/$2" tmp="$work/tmp/$1/$2" out t0 rc summary
+  mkdir -p "$dir" "$tmp"
+  if [[ ${#runner[@]} -gt 0 ]]; then chown "$run_user" "$dir" "$tmp"; fi
   out="$logs/$variant/$f.log"
   t0=$SECONDS
   rc=0
   # timeout inside runuser: it signals the test's whole process group
   # (crash tests and multi-client tests start child testfixtures).
-  (cd "$dir" && ulimit -c 0 && exec "${runner[@]}" timeout -k 10 "$timeout_s" \
+  (cd "$dir" && ulimit -c 0 && exec "${runner[@]}" env SQLITE_TMPDIR="$tmp" timeout -k 10 "$timeout_s" \
     "$tf_dir/testfixture-$variant" "$test_dir/$f.test") >"$out" 2>&1 </dev/null || rc=$?
   summary=$(sed -n 's/^\([0-9][0-9]*\) errors out of \([0-9][0-9]*\) tests.*/\2 \1/p' "$out" | tail -n1)
   echo "$rc $((SECONDS - t0)) ${summary:-- -}" >"$work/res/$variant.$f"
   { grep '^!Failures on these tests:' "$out" || true; } | sed 's/^!Failures on these tests://' |
     tr ' ' '\n' | sed '/^$/d' | sort -u >"$work/res/$variant.$f.failed"
-  rm -rf "$dir"
+  rm -rf "$dir" "$tmp"
 }
 
 # On an interrupt, stop the running tests: each job's child is runuser (or
