@@ -186,9 +186,9 @@ START_TEST(side_file_names_map_to_their_database) {
   ck_assert_uint_eq(n, strlen("/d/x.db"));
   ck_assert_int_eq(ws_side_of_path("/d/x.db-journal", &n), WS_SIDE_JOURNAL);
   ck_assert_uint_eq(n, strlen("/d/x.db"));
-  ck_assert_int_eq(ws_side_of_path("/d/x.db", &n), 0);
+  ck_assert_int_eq(ws_side_of_path("/d/x.db", &n), WS_SIDE_MAIN);
   ck_assert_uint_eq(n, strlen("/d/x.db"));
-  ck_assert_int_eq(ws_side_of_path("-wal", &n), 0); /* no database name before it */
+  ck_assert_int_eq(ws_side_of_path("-wal", &n), WS_SIDE_MAIN); /* no database name before it */
 }
 END_TEST
 

@@ -66,10 +66,7 @@ static DWORD ws_try_open(const WCHAR *zWide, DWORD access) {
 ** with ERROR_ACCESS_DENIED, until that handle closes. A file the ACL keeps
 ** from us still opens for no access, and a read-only one says so in its
 ** attributes; so "listed, not read-only, and even a no-access open is
-** denied" is the pending delete.
-** (Wine keeps no such state: its pending-delete files open normally, so
-** nothing fails there and this question never comes up; see
-** docs/windows.md.)
+** denied" is the pending delete (docs/windows.md).
 */
 static int ws_is_delete_pending(const WCHAR *zWide) {
   WIN32_FIND_DATAW fd;
@@ -193,11 +190,11 @@ static WCHAR *ws_long_path(const WCHAR *zFull) {
   }
 }
 
-int ws_platform_path_key(const char *zFull, char *zKey, int nKey) {
-  WCHAR *zWide, *zAbs = 0, *zLong = 0;
-  const WCHAR *z;
-  DWORD n;
-  int nOut, i, unc = 0;
+/* zFull as a wide string with backslashes, a \\?\ prefix taken off and
+** \\?\UNC\server\share made \\server\share again. sqlite3_malloc'd, or NULL. */
+static WCHAR *ws_wide_plain_path(const char *zFull) {
+  WCHAR *zWide;
+  int i, unc = 0;
   if (zFull[0] == '\\' && zFull[1] == '\\' && zFull[2] == '?' && zFull[3] == '\\') {
     zFull += 4;
     if ((zFull[0] == 'U' || zFull[0] == 'u') && (zFull[1] == 'N' || zFull[1] == 'n') &&
@@ -207,8 +204,7 @@ int ws_platform_path_key(const char *zFull, char *zKey, int nKey) {
     }
   }
   zWide = ws_to_wide(zFull);
-  if (zWide == 0) return -1;
-  if (unc) {
+  if (zWide && unc) {
     /* Put the two leading backslashes back in front. */
     size_t m = wcslen(zWide);
     WCHAR *zUnc = sqlite3_malloc64(sizeof(WCHAR) * (m + 3));
@@ -218,45 +214,61 @@ int ws_platform_path_key(const char *zFull, char *zKey, int nKey) {
     }
     sqlite3_free(zWide);
     zWide = zUnc;
-    if (zWide == 0) return -1;
   }
-  for (i = 0; zWide[i]; i++) {
+  for (i = 0; zWide && zWide[i]; i++) {
     if (zWide[i] == L'/') zWide[i] = L'\\';
   }
-  n = GetFullPathNameW(zWide, 0, 0, 0);
-  if (n > 0) {
-    zAbs = sqlite3_malloc64(sizeof(WCHAR) * (sqlite3_uint64)n);
-    if (zAbs && (GetFullPathNameW(zWide, n, zAbs, 0) == 0)) {
-      sqlite3_free(zAbs);
-      zAbs = 0;
-    }
+  return zWide;
+}
+
+/* GetFullPathNameW of z, sqlite3_malloc'd, or NULL. */
+static WCHAR *ws_absolute_path(const WCHAR *z) {
+  DWORD n = GetFullPathNameW(z, 0, 0, 0);
+  WCHAR *zAbs = n > 0 ? sqlite3_malloc64(sizeof(WCHAR) * (sqlite3_uint64)n) : 0;
+  if (zAbs && GetFullPathNameW(z, n, zAbs, 0) == 0) {
+    sqlite3_free(zAbs);
+    zAbs = 0;
   }
+  return zAbs;
+}
+
+/* z upper-cased (invariant locale) into zKey as UTF-8: its length, or -1. */
+static int ws_upper_utf8(const WCHAR *z, char *zKey, int nKey) {
+  int nOut = (int)wcslen(z);
+  WCHAR *zUpper;
+  if (nOut == 0) return -1;
+  zUpper = sqlite3_malloc64(sizeof(WCHAR) * ((sqlite3_uint64)nOut + 1));
+  if (zUpper && LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_UPPERCASE, z, nOut + 1, zUpper, nOut + 1, 0, 0, 0) > 0) {
+    nOut = WideCharToMultiByte(CP_UTF8, 0, zUpper, -1, zKey, nKey, 0, 0);
+  } else {
+    nOut = 0;
+  }
+  sqlite3_free(zUpper);
+  return nOut > 0 ? nOut - 1 : -1;
+}
+
+int ws_platform_path_key(const char *zFull, char *zKey, int nKey) {
+  WCHAR *zWide = ws_wide_plain_path(zFull), *zAbs, *zLong = 0;
+  const WCHAR *z;
+  int n;
+  if (zWide == 0) return -1;
+  zAbs = ws_absolute_path(zWide);
   z = zAbs ? zAbs : zWide;
   /* Not on a share: each lookup there is a round trip, short names are
   ** rare, and an unreachable server could stall every open. And only when
   ** a component may be a short name: one Windows makes always has a '~'
   ** (NAME~1.EXT), which is the test .NET's Path.GetFullPath uses too.
-  ** GetLongPathNameW looks up every component (a FindFirstFileW each):
-  ** about 1 ms under Wine, several times the cost of the open it serves,
-  ** and the key is computed at every open and -wal delete
-  ** (docs/benchmarks.md, "Fixed on the way"). A short name set by hand
-  ** without a '~' (SetFileShortNameW) is not made long. */
+  ** GetLongPathNameW looks up every component (a FindFirstFileW each),
+  ** several times the cost of the open it serves, and the key is computed
+  ** at every open and -wal delete. A short name set by hand without a '~'
+  ** (SetFileShortNameW) is not made long. */
   if (!(z[0] == L'\\' && z[1] == L'\\') && wcschr(z, L'~')) zLong = ws_long_path(z);
   if (zLong) z = zLong;
-  nOut = (int)wcslen(z);
-  if (nOut > 0) {
-    WCHAR *zUpper = sqlite3_malloc64(sizeof(WCHAR) * ((sqlite3_uint64)nOut + 1));
-    if (zUpper && LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_UPPERCASE, z, nOut + 1, zUpper, nOut + 1, 0, 0, 0) > 0) {
-      nOut = WideCharToMultiByte(CP_UTF8, 0, zUpper, -1, zKey, nKey, 0, 0);
-    } else {
-      nOut = 0;
-    }
-    sqlite3_free(zUpper);
-  }
+  n = ws_upper_utf8(z, zKey, nKey);
   sqlite3_free(zLong);
   sqlite3_free(zAbs);
   sqlite3_free(zWide);
-  return nOut > 0 ? nOut - 1 : -1;
+  return n;
 }
 
 /*

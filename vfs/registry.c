@@ -37,10 +37,12 @@ static ws_shard g_shards[WS_SHARDS] = {WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_IN
                                        WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT,
                                        WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_INIT};
 
-/* FNV-1a: cheap, and good enough for path names. */
-static unsigned ws_hash(const char *z) {
+/* FNV-1a over the first n bytes of z: cheap, and good enough for path
+** names. walsafe's one hash (the network-directory cache uses it too). */
+unsigned ws_hash(const char *z, size_t n) {
   unsigned h = 2166136261u;
-  while (*z) {
+  const char *zEnd = z + n;
+  while (z < zEnd) {
     h ^= (unsigned char)*z++;
     h *= 16777619u;
   }
@@ -92,9 +94,9 @@ static ws_db *ws_lookup(const char *zFullPath, int create) {
   size_t nKey, nPath;
   if (zFullPath == 0) return 0;
   if (ws_platform_path_key(zFullPath, zKey, (int)sizeof(zKey)) < 0) return 0;
-  hash = ws_hash(zKey);
-  s = ws_shard_of(hash);
   nKey = strlen(zKey);
+  hash = ws_hash(zKey, nKey);
+  s = ws_shard_of(hash);
   nPath = strlen(zFullPath);
   ws_mutex_enter(&s->mutex);
   if (create) ws_grow(s);
@@ -175,19 +177,23 @@ int ws_registry_handle_total(const ws_db *db) {
   return db->n_open[WS_KIND_MAIN] + db->n_open[WS_KIND_WAL] + db->n_open[WS_KIND_JOURNAL];
 }
 
-static long long ws_sum(int files) {
+static long long ws_shard_files(const ws_shard *s) { return s->nfiles; }
+static long long ws_shard_entries(const ws_shard *s) { return (long long)s->nentry; }
+
+/* One count summed over the shards, each read under its lock. */
+static long long ws_shards_sum(long long (*count)(const ws_shard *)) {
   long long n = 0;
   int i;
   for (i = 0; i < WS_SHARDS; i++) {
     ws_mutex_enter(&g_shards[i].mutex);
-    n += files ? g_shards[i].nfiles : (long long)g_shards[i].nentry;
+    n += count(&g_shards[i]);
     ws_mutex_leave(&g_shards[i].mutex);
   }
   return n;
 }
 
-long long ws_registry_files_open(void) { return ws_sum(1); }
-long long ws_registry_databases(void) { return ws_sum(0); }
+long long ws_registry_files_open(void) { return ws_shards_sum(ws_shard_files); }
+long long ws_registry_databases(void) { return ws_shards_sum(ws_shard_entries); }
 
 void ws_registry_each_pending(void (*fn)(ws_db *)) {
   int i;

@@ -1,42 +1,13 @@
 /*
-** status.c: the process-wide counters, the text of PRAGMA walsafe_status,
-** and walsafe_errmsg().
+** status.c: what walsafe tells about itself: walsafe_get_counters(), the
+** text of PRAGMA walsafe_status and walsafe_status(), and the JSON of
+** walsafe_open_databases(). Handle counts and side-file lists come from
+** the one formatter in files.c, so every report reads alike.
 */
-#include <stdarg.h>
 #include <string.h>
 
 #include "platform.h"
 #include "walsafe_int.h"
-
-static ws_mutex g_counter_mutex = WS_MUTEX_INIT;
-static long long g_counters[WS_C_COUNT];
-
-/* The message of the last failed call, per thread. */
-static WS_THREAD_LOCAL char g_errmsg[1024];
-
-/* Counted events are rare (retries, cleanups, failures), never per I/O. */
-void ws_count(enum ws_counter c) {
-  ws_mutex_enter(&g_counter_mutex);
-  g_counters[c]++;
-  ws_mutex_leave(&g_counter_mutex);
-}
-
-void ws_counters_read(long long out[WS_C_COUNT]) {
-  ws_mutex_enter(&g_counter_mutex);
-  memcpy(out, g_counters, sizeof(g_counters));
-  ws_mutex_leave(&g_counter_mutex);
-}
-
-void ws_set_errmsg(const char *zFormat, ...) {
-  va_list ap;
-  va_start(ap, zFormat);
-  sqlite3_vsnprintf((int)sizeof(g_errmsg), g_errmsg, zFormat, ap);
-  va_end(ap);
-}
-
-void ws_clear_errmsg(void) { g_errmsg[0] = 0; }
-
-const char *walsafe_errmsg(void) { return g_errmsg; }
 
 int walsafe_get_counters(walsafe_counters *p) {
   long long c[WS_C_COUNT];
@@ -73,20 +44,20 @@ static const char *ws_mode_name(int mode) {
 
 char *ws_status_text(ws_db *db) {
   walsafe_counters c;
+  ws_settings settings = ws_settings_of(db);
   sqlite3_str *s = sqlite3_str_new(0);
   if (walsafe_get_counters(&c) != SQLITE_OK) memset(&c, 0, sizeof(c));
   sqlite3_str_appendf(s, "vfs=walsafe/%s\n", ws_is_registered() && ws_parent() ? ws_parent()->zName : "?");
   if (db) {
     ws_db_lock(db);
-    sqlite3_str_appendf(s, "database=%s\nhandles=%d main=%d wal=%d journal=%d shm=%d\n", db->path,
-                        ws_registry_handle_total(db), db->n_open[WS_KIND_MAIN], db->n_open[WS_KIND_WAL],
-                        db->n_open[WS_KIND_JOURNAL], db->n_shm);
-    sqlite3_str_appendf(s, "pending_deletes=%s%s%s%s\n", db->pending ? "" : "none",
-                        (db->pending & WS_SIDE_WAL) ? "wal " : "", (db->pending & WS_SIDE_SHM) ? "shm " : "",
-                        (db->pending & WS_SIDE_MAIN) ? "main" : "");
+    sqlite3_str_appendf(s, "database=%s\nhandles=%d ", db->path, ws_registry_handle_total(db));
+    ws_append_handle_counts(s, db);
+    sqlite3_str_appendall(s, "\npending_deletes=");
+    ws_append_sides(s, db->pending, WS_PRINT_WORDS);
+    sqlite3_str_appendchar(s, 1, '\n');
     ws_db_unlock(db);
   }
-  sqlite3_str_appendf(s, "retry_ms=%d\ncleanup=%s\n", ws_retry_budget_ms(db), ws_mode_name(ws_cleanup_mode(db)));
+  sqlite3_str_appendf(s, "retry_ms=%d\ncleanup=%s\n", settings.retry_ms, ws_mode_name(settings.cleanup_mode));
   sqlite3_str_appendf(s,
                       "files_open=%lld\ndatabases_tracked=%lld\nretries=%lld\nretry_successes=%lld\n"
                       "retry_giveups=%lld\nopen_downgrades=%lld\ndeletes_deferred=%lld\ndeferred_done=%lld\n"
@@ -113,12 +84,6 @@ static void ws_json_string(sqlite3_str *s, const char *zText) {
   sqlite3_str_appendchar(s, 1, '"');
 }
 
-/* Append an item of a JSON list; returns 0 (the next is not the first). */
-static int ws_json_item(sqlite3_str *s, int first, const char *zItem) {
-  sqlite3_str_appendf(s, "%s%s", first ? "" : ", ", zItem);
-  return 0;
-}
-
 typedef struct ws_json_ctx {
   sqlite3_str *s;
   sqlite3_int64 now;
@@ -126,7 +91,6 @@ typedef struct ws_json_ctx {
 } ws_json_ctx;
 
 static void ws_json_database(ws_db *db, void *arg) {
-  static const char *kinds[] = {"main", "wal", "journal", "other"};
   ws_json_ctx *c = arg;
   sqlite3_str *s = c->s;
   ws_file *f;
@@ -137,14 +101,11 @@ static void ws_json_database(ws_db *db, void *arg) {
                       ws_registry_handle_total(db), db->n_open[WS_KIND_MAIN], db->n_open[WS_KIND_WAL],
                       db->n_open[WS_KIND_JOURNAL], db->n_shm);
   sqlite3_str_appendall(s, ", \"pending_deletes\": [");
-  if (db->pending & WS_SIDE_WAL) first = ws_json_item(s, first, "\"wal\"");
-  if (db->pending & WS_SIDE_SHM) first = ws_json_item(s, first, "\"shm\"");
-  if (db->pending & WS_SIDE_MAIN) first = ws_json_item(s, first, "\"main\"");
-  first = 1;
+  ws_append_sides(s, db->pending, WS_PRINT_JSON);
   sqlite3_str_appendall(s, "], \"files\": [");
   for (f = db->files; f; f = f->next) {
     sqlite3_str_appendf(s, "%s{\"kind\": \"%s\", \"mode\": \"%s\", \"open_ms\": %lld}", first ? "" : ", ",
-                        kinds[f->kind], (f->open_flags & SQLITE_OPEN_READONLY) ? "read-only" : "read-write",
+                        ws_kind_name(f->kind), (f->open_flags & SQLITE_OPEN_READONLY) ? "read-only" : "read-write",
                         (long long)(c->now - f->opened_ms));
     first = 0;
   }

@@ -33,11 +33,14 @@ enum ws_kind {
 };
 #define WS_KIND_TRACKED 3 /* kinds below this are counted per database */
 
-/* Side files, as bits of ws_db.pending (deletes still owed). */
-#define WS_SIDE_WAL 0x1
-#define WS_SIDE_SHM 0x2
-#define WS_SIDE_JOURNAL 0x4
-#define WS_SIDE_MAIN 0x8
+/* A database's files, as bits (ws_db.pending: deletes still owed). The
+** table of their suffixes and printed names is in files.c. */
+enum ws_side {
+  WS_SIDE_WAL = 0x1,
+  WS_SIDE_SHM = 0x2,
+  WS_SIDE_JOURNAL = 0x4,
+  WS_SIDE_MAIN = 0x8 /* the database file itself */
+};
 
 typedef struct ws_db ws_db;
 typedef struct ws_file ws_file;
@@ -52,7 +55,7 @@ struct ws_file {
   sqlite3_file *real;            /* the parent's file object, right after this */
   ws_db *db;                     /* registry entry, NULL for WS_KIND_OTHER */
   ws_file *prev, *next;          /* in db->files */
-  int kind;                      /* enum ws_kind */
+  enum ws_kind kind;             /* what the file is to its database */
   int open_flags;                /* the flags the parent granted */
   sqlite3_int64 opened_ms;       /* ws_platform_now_ms() at open */
   unsigned char shm_mapped;      /* counted in db->n_shm */
@@ -91,20 +94,6 @@ struct ws_db {
   char key[1];                    /* canonical identity (ws_platform_path_key) */
 };
 
-/* ---- global state (vfs.c) ---- */
-sqlite3_vfs *ws_parent(void); /* NULL before the first registration */
-int ws_is_registered(void);
-/* Run fn once, at the next open of a database file through walsafe. */
-void ws_at_next_database_open(void (*fn)(void));
-int ws_retry_budget_ms(ws_db *db); /* per-database or process-wide */
-int ws_cleanup_mode(ws_db *db);
-int ws_full_pathname(const char *zPath, char **pzFull); /* sqlite3_malloc'd */
-/* Open a file of the database zDbPath through the parent, bypassing the
-** registry (flags as for xOpen; kind WS_KIND_MAIN, WS_KIND_WAL or WS_KIND_JOURNAL). The
-** caller frees the result with ws_private_close(). */
-int ws_private_open(const char *zDbPath, int kind, int flags, sqlite3_file **ppFile);
-void ws_private_close(sqlite3_file *pFile);
-
 /* ---- registry (registry.c) ---- */
 ws_db *ws_registry_acquire(const char *zFullPath); /* find or create, +1 ref */
 ws_db *ws_registry_find(const char *zFullPath);    /* find only, +1 ref */
@@ -121,26 +110,30 @@ void ws_registry_each_pending(void (*fn)(ws_db *));
 /* Call fn on every entry with handles open, under its shard's lock (fn
 ** must not lock, and does no I/O). */
 void ws_registry_each_open(void (*fn)(ws_db *, void *), void *ctx);
-int ws_registry_reset(void); /* nothing open: free it all; returns deletes forgotten */
+int ws_registry_reset(void);               /* nothing open: free it all; returns deletes forgotten */
+unsigned ws_hash(const char *z, size_t n); /* FNV-1a */
 
-/* ---- retry policy (retry.c) ---- */
-typedef struct ws_retry {
-  sqlite3_int64 deadline_ms;
-  int attempts;
-} ws_retry;
-void ws_retry_start(ws_retry *r, int budget_ms);
-int ws_retry_delay_ms(int attempt, sqlite3_int64 remaining_ms);
-int ws_retry_wait(ws_retry *r); /* 1: slept, try again; 0: budget spent */
-
-/* ---- last close and deletes (cleanup.c) ---- */
-void ws_after_close(ws_file *f);
-int ws_open_refused(ws_db *db);        /* 1: walsafe_delete_database owns db */
-void ws_cleanup_leftovers(ws_db *db);  /* pending side files, under a lock */
-int ws_file_exists(const char *zPath); /* also when empty; 1 if unsure */
-int ws_delete_database(const char *zPath, int timeoutMs, char **pzReport);
-char *ws_open_report(ws_db *db); /* caller holds the lock; sqlite3_malloc'd */
-
-/* ---- counters, status and messages (status.c) ---- */
+/* ---- global state, settings, counters (base.c) ---- */
+sqlite3_vfs *ws_parent(void); /* NULL before the first registration */
+int ws_is_registered(void);
+/* parent (not NULL): the parent of a new registration, with the default
+** settings; registered: the new state. Caller holds STATIC_VFS2. */
+void ws_set_registered(sqlite3_vfs *parent, int registered);
+int ws_full_pathname(const char *zPath, char **pzFull); /* sqlite3_malloc'd */
+typedef struct ws_settings {
+  int retry_ms;     /* WALSAFE_CONFIG_RETRY_MS or walsafe_retry_ms */
+  int cleanup_mode; /* WALSAFE_CONFIG_CLEANUP or walsafe_cleanup */
+} ws_settings;
+ws_settings ws_settings_of(ws_db *db);                       /* db's own, else process-wide; db may be NULL */
+int ws_retry_budget_ms(ws_db *db);                           /* ws_settings_of(db).retry_ms */
+int ws_setting_swap(int op, int value, int *pOld);           /* WALSAFE_CONFIG_*, checked by the caller */
+int ws_settings_from_uri(ws_db *db, sqlite3_filename zName); /* SQLITE_MISUSE on a bad value */
+/* Run fn once, at the next open of a database file through walsafe. */
+void ws_at_next_database_open(void (*fn)(void));
+void ws_run_next_open_hook(void);
+void ws_take_over_native_retry(void); /* at registration */
+void ws_give_back_native_retry(void); /* at unregistration */
+int ws_native_retry_taken(void);
 enum ws_counter {
   WS_C_RETRIES,
   WS_C_RETRY_SUCCESSES,
@@ -159,12 +152,79 @@ void ws_count(enum ws_counter c);
 void ws_counters_read(long long out[WS_C_COUNT]);
 void ws_set_errmsg(const char *zFormat, ...);
 void ws_clear_errmsg(void);
+
+/* ---- retry policy (retry.c) ---- */
+typedef struct ws_retry {
+  sqlite3_int64 deadline_ms;
+  int attempts;
+  int started; /* the budget is looked up at the first wait */
+  ws_db *db;   /* whose budget; NULL: the process-wide one */
+} ws_retry;
+#define WS_RETRY_LAZY(db) \
+  { 0, 0, 0, (db) }
+void ws_retry_start(ws_retry *r, int budget_ms); /* an explicit budget, from now */
+int ws_retry_delay_ms(int attempt, sqlite3_int64 remaining_ms);
+int ws_retry_wait(ws_retry *r); /* 1: slept, try again; 0: budget spent */
+int ws_last_error(void);        /* the parent's last OS error */
+/* After a failed zOp on zPath: when transient and the budget allows, wait,
+** count a retry and return 1; else 0, and a give-up after the budget is
+** counted and logged. */
+int ws_retry_again(ws_retry *r, int transient, const char *zOp, const char *zPath, int rc, int sys_err);
+void ws_retry_succeeded(const ws_retry *r); /* counts a success after retries */
+
+/* ---- a database's files (files.c) ---- */
+enum ws_side ws_side_of_path(const char *zPath, size_t *pnDb); /* WS_SIDE_MAIN if no side file */
+char *ws_side_name(const char *zDb, enum ws_side side);        /* sqlite3_malloc'd */
+enum ws_print { WS_PRINT_WORDS, WS_PRINT_JSON, WS_PRINT_FILES };
+/* "wal shm" ("none" when empty), "\"wal\", \"shm\"", or "database -wal". */
+void ws_append_sides(sqlite3_str *s, unsigned sides, enum ws_print style);
+void ws_append_handle_counts(sqlite3_str *s, const ws_db *db); /* caller holds the lock */
+const char *ws_kind_name(enum ws_kind kind);
+char *ws_open_report(ws_db *db); /* caller holds the lock; sqlite3_malloc'd */
+int ws_open_was_downgraded(sqlite3_filename zName, int flags, int outFlags, int *pSysErr);
+/* Open a file of the database zDbPath through the parent, bypassing the
+** registry (flags as for xOpen; kind WS_KIND_MAIN, WS_KIND_WAL or
+** WS_KIND_JOURNAL). The caller frees the result with ws_private_close(). */
+int ws_private_open(const char *zDbPath, enum ws_kind kind, int flags, sqlite3_file **ppFile);
+void ws_private_close(sqlite3_file *pFile);
+int ws_file_exists(const char *zPath); /* also when empty; 1 if unsure */
+int ws_side_exists(const char *zDb, enum ws_side side);
+unsigned ws_files_present(const char *zDb); /* WS_SIDE_* bits */
+int ws_shm_left(const char *zDb);
+sqlite3_int64 ws_open_file_size(sqlite3_file *f); /* -1 if unknown */
+sqlite3_int64 ws_wal_size(const char *zDb);       /* -1: none */
+int ws_journal_is_hot(const char *zDb);
+/* The EXCLUSIVE lock of rule (A) through the parent, and its release. */
+int ws_lock_database_as(const char *zDb, int flags, sqlite3_file **ppLock);
+int ws_lock_database(const char *zDb, sqlite3_file **ppLock);
+void ws_unlock_database(sqlite3_file *f);
+int ws_database_in_use(const char *zDb); /* 1 in use, 0 not, -1 cannot tell */
+/* One delete through the parent (SQLITE_OK also when already gone); the
+** caller holds the proof. *pTransient: a failure may clear by waiting. */
+int ws_delete_once(const char *zDb, enum ws_side side, int *pTransient);
+int ws_empty_file(const char *zDb, enum ws_kind kind); /* the caller holds the proof */
+
+/* ---- last close and owed deletes (cleanup.c) ---- */
+void ws_after_close(ws_file *f);      /* the close hook */
+void ws_cleanup_leftovers(ws_db *db); /* pending side files, under a lock */
+int ws_checkpoint_private(const char *zDb, int busy_ms);
+int ws_delete_main_with_lock(sqlite3_file *lock, const char *zDb, int empty, int *pTransient);
+int ws_delete_empty_main(sqlite3_file *lock, const char *zDb, int *pTransient);
+void ws_wal_delete_gave_up(ws_db *db);
+int ws_defer_delete_if_held(ws_db *db, enum ws_side side, const char *zPath);
+
+/* ---- walsafe_delete_database (delete.c) ---- */
+int ws_open_refused(ws_db *db); /* 1: walsafe_delete_database owns db */
+int ws_delete_database(const char *zPath, int timeoutMs, char **pzReport);
+
+/* ---- reports (status.c) ---- */
 char *ws_status_text(ws_db *db); /* sqlite3_malloc'd */
+
+/* ---- the VFS (vfs.c) ---- */
+sqlite3_vfs *ws_vfs_build(sqlite3_vfs *parent);
+sqlite3_vfs *ws_vfs_object(void);
 
 /* ---- SQL functions (functions.c) ---- */
 int ws_register_functions(sqlite3 *db);
-
-/* Path helpers shared by the VFS and the API. */
-int ws_side_of_path(const char *zPath, size_t *pnDb); /* WS_SIDE_* or 0 */
 
 #endif /* WALSAFE_INT_H */

@@ -58,7 +58,7 @@ SELECT walsafe_delete_database('del.db');
 SQL
 )
 expect_contains "walsafe_delete_database with a connection open is refused, naming the database and its handles" \
-  "nothing deleted: $work/del.db: 2 handle(s) open in this process (main=1 wal=1 journal=0, shm mapped by 1)" "$out"
+  "nothing deleted: $work/del.db: 2 handle(s) open in this process (main=1 wal=1 journal=0 shm=1)" "$out"
 expect_eq "walsafe_delete_database after the close returns 1 (last line)" "1" "$(tail -n 1 <<<"$out")"
 expect_eq "walsafe_delete_database removed the database and its side files" "" "$(files_left del.db)"
 

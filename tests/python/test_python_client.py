@@ -120,7 +120,7 @@ def test_delete_database_with_a_connection_open_names_the_database_and_its_handl
     message = str(raised.value)
     assert "nothing deleted" in message
     assert os.path.realpath(walsafe_db_path) in message
-    assert "2 handle(s) open in this process (main=1 wal=1 journal=0, shm mapped by 1)" in message
+    assert "2 handle(s) open in this process (main=1 wal=1 journal=0 shm=1)" in message
     assert files_on_disk(walsafe_db_path) == ["", "-wal", "-shm"]
     still_open.close()
     assert conn.execute("SELECT walsafe_delete_database(?)", (walsafe_db_path,)).fetchone()[0] == 1
