@@ -138,6 +138,7 @@ int ws_settings_from_uri(ws_db *db, sqlite3_filename zName) {
                 sqlite3_uri_parameter(zName, "walsafe_cleanup"), zName);
     return SQLITE_MISUSE;
   }
+  if (retry < 0 && mode < 0) return SQLITE_OK; /* nearly every open */
   ws_db_lock(db);
   if (retry >= 0) db->retry_ms = retry;
   if (mode >= 0) db->cleanup_mode = mode;

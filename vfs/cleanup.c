@@ -78,7 +78,9 @@ int ws_checkpoint_private(const char *zDb, int busy_ms) {
 ** SQLITE_OK: folded; SQLITE_BUSY: in use, left alone; else the failure.
 */
 static int ws_checkpoint_unused(ws_db *db) {
-  ws_retry r = WS_RETRY_LAZY(db);
+  ws_retry r;
+  /* The budget covers the first attempt too: it may itself wait. */
+  ws_retry_start(&r, ws_retry_budget_ms(db));
   for (;;) {
     int rc;
     if (ws_database_in_use(db->path) == 1) return SQLITE_BUSY;
@@ -97,13 +99,14 @@ static unsigned ws_remove_wal_and_shm_locked(const char *zDb, int *pTransient) {
   unsigned left = 0;
   int t;
   *pTransient = 0;
+  /* Both deletes: rule (A), the caller holds the lock. */
   if (ws_wal_size(zDb) > 0) {
-    left |= WS_SIDE_WAL;                                          /* frames: only a checkpoint may retire them */
-  } else if (ws_delete_once(zDb, WS_SIDE_WAL, &t) != SQLITE_OK) { /* rule (A) */
+    left |= WS_SIDE_WAL; /* frames: only a checkpoint may retire them */
+  } else if (ws_delete_once(zDb, WS_SIDE_WAL, &t) != SQLITE_OK) {
     left |= WS_SIDE_WAL;
     *pTransient |= t;
   }
-  if (ws_delete_once(zDb, WS_SIDE_SHM, &t) != SQLITE_OK) { /* rule (A) */
+  if (ws_delete_once(zDb, WS_SIDE_SHM, &t) != SQLITE_OK) {
     left |= WS_SIDE_SHM;
     *pTransient |= t;
   }
@@ -127,7 +130,8 @@ static unsigned ws_remove_wal_and_shm(ws_db *db, int budget_ms, int *pInUse) {
     int transient = 0, rc = ws_lock_database(db->path, &lock);
     if (rc != SQLITE_OK) {
       /* In use, gone or read-only: what is left is theirs to clean up. */
-      left = ws_files_present(db->path) & (WS_SIDE_WAL | WS_SIDE_SHM);
+      left = (ws_side_exists(db->path, WS_SIDE_WAL) ? (unsigned)WS_SIDE_WAL : 0u) |
+             (ws_side_exists(db->path, WS_SIDE_SHM) ? (unsigned)WS_SIDE_SHM : 0u);
       *pInUse = rc == SQLITE_BUSY;
       return left;
     }
@@ -339,15 +343,16 @@ void ws_cleanup_leftovers(ws_db *db) {
 }
 
 /*
-** SQLite's delete of a -wal failed for the whole budget. Rule (B): SQLite
+** SQLite's delete of the -wal of zDb (SQLite's own spelling, not the
+** registry entry's) failed for the whole budget. Rule (B): SQLite
 ** asks to delete a -wal only when no connection needs it (wal.c: after a
 ** complete checkpoint, under an EXCLUSIVE lock on the database). Emptying
 ** it removes less than was asked, and a -wal with no frames can never be
 ** replayed onto another database. The delete itself is owed and retried at
 ** the next chance.
 */
-void ws_wal_delete_gave_up(ws_db *db) {
-  if (ws_empty_file(db->path, WS_KIND_WAL) == SQLITE_OK) /* rule (B) */
+void ws_wal_delete_gave_up(ws_db *db, const char *zDb) {
+  if (ws_empty_file(zDb, WS_KIND_WAL) == SQLITE_OK) /* rule (B) */
     ws_count(WS_C_WAL_TRUNCATED);
   else
     ws_count(WS_C_FAILURES);

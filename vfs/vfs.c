@@ -474,22 +474,20 @@ static int ws_open(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFil
 /* The parent's delete, retried; a delete our own handle is in the way of
 ** is deferred, a -wal delete that spent the budget handed to cleanup.c.
 ** Passing SQLite's own delete through needs no rule: SQLite asked. */
-static int ws_delete_retrying(const char *zPath, enum ws_side side, ws_db *db, int dirSync) {
+static int ws_delete_retrying(const char *zPath, const char *zDb, enum ws_side side, ws_db *db, int dirSync) {
   sqlite3_vfs *parent = ws_parent();
   ws_retry r = WS_RETRY_LAZY(db);
   for (;;) {
     int sys_err, rc = parent->xDelete(parent, zPath, dirSync);
-    if (rc == SQLITE_OK || rc == SQLITE_IOERR_DELETE_NOENT) {
-      ws_retry_succeeded(&r);
-      return rc;
-    }
+    if (rc == SQLITE_OK) ws_retry_succeeded(&r);
+    if (rc == SQLITE_OK || rc == SQLITE_IOERR_DELETE_NOENT) return rc;
     sys_err = ws_last_error();
     if (!ws_platform_is_transient(sys_err, zPath)) return rc;
     /* Our own handle is in the way and will not close while we wait. */
     if (db && ws_defer_delete_if_held(db, side, zPath)) return rc;
     if (ws_retry_again(&r, 1, "delete", zPath, rc, sys_err)) continue;
     if (side == WS_SIDE_WAL && db) {
-      ws_wal_delete_gave_up(db);
+      ws_wal_delete_gave_up(db, zDb);
     } else {
       /* Deleting a rollback journal is a commit: its failure is returned,
       ** never deferred or hidden. */
@@ -511,8 +509,8 @@ static int ws_delete(sqlite3_vfs *pVfs, const char *zPath, int dirSync) {
   zDb = sqlite3_mprintf("%.*s", (int)nDb, zPath);
   if (zDb == 0) return SQLITE_NOMEM;
   db = ws_registry_find(zDb);
+  rc = ws_delete_retrying(zPath, zDb, side, db, dirSync);
   sqlite3_free(zDb);
-  rc = ws_delete_retrying(zPath, side, db, dirSync);
   if (db && side == WS_SIDE_WAL && (rc == SQLITE_OK || rc == SQLITE_IOERR_DELETE_NOENT)) {
     /* SQLite deletes a -wal after closing it (wal.c, sqlite3WalClose), so
     ** the last-close cleanup need not look for it again (cleanup.c) where

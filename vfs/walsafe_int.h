@@ -210,7 +210,7 @@ void ws_cleanup_leftovers(ws_db *db); /* pending side files, under a lock */
 int ws_checkpoint_private(const char *zDb, int busy_ms);
 int ws_delete_main_with_lock(sqlite3_file *lock, const char *zDb, int empty, int *pTransient);
 int ws_delete_empty_main(sqlite3_file *lock, const char *zDb, int *pTransient);
-void ws_wal_delete_gave_up(ws_db *db);
+void ws_wal_delete_gave_up(ws_db *db, const char *zDb);
 int ws_defer_delete_if_held(ws_db *db, enum ws_side side, const char *zPath);
 
 /* ---- walsafe_delete_database (delete.c) ---- */

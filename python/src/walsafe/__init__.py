@@ -379,7 +379,7 @@ def _parse_status(text):
         key, _, value = line.partition("=")
         if key == "database":  # a path may hold spaces
             fields[key] = value
-        elif key == "pending_deletes":  # "none", or e.g. "wal shm "
+        elif key == "pending_deletes":  # "none", or e.g. "wal shm"
             fields[key] = [] if value == "none" else value.split()
         else:  # "key=value", or "handles=2 main=1 wal=1 journal=0 shm=1"
             for pair in line.split(" "):
