@@ -156,8 +156,13 @@ START_TEST(nonexistent_database_is_notfound) {
 }
 END_TEST
 
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, 0);
+}
+
 static void *close_after_a_while(void *arg) {
-  usleep(150 * 1000);
+  sleep_ms(150);
   sqlite3_close((sqlite3 *)arg);
   return 0;
 }
@@ -374,7 +379,7 @@ static int race_busy_handler(void *arg, int n) {
   if (!*pSaid) {
     *pSaid = write(g_race.from_child, "b", 1) == 1;
   }
-  usleep(2000);
+  sleep_ms(2);
   return n < 5000; /* a bound, so a broken run ends */
 }
 

@@ -40,7 +40,7 @@ void scratch_path(char *zOut, int nOut, const char *zDir, const char *zName) {
 }
 
 void scratch_remove(const char *zDir) {
-  WCHAR dir[MAX_PATH * 2], pattern[MAX_PATH * 2], f[MAX_PATH * 2];
+  WCHAR dir[MAX_PATH * 2], pattern[MAX_PATH * 2];
   WIN32_FIND_DATAW fd;
   HANDLE h;
   to_wide(zDir, dir, MAX_PATH * 2);
@@ -48,6 +48,7 @@ void scratch_remove(const char *zDir) {
   h = FindFirstFileW(pattern, &fd);
   if (h != INVALID_HANDLE_VALUE) {
     do {
+      WCHAR f[MAX_PATH * 2];
       if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) continue;
       _snwprintf(f, MAX_PATH * 2, L"%ls\\%ls", dir, fd.cFileName);
       SetFileAttributesW(f, FILE_ATTRIBUTE_NORMAL);
@@ -170,7 +171,7 @@ static void log_callback(void *arg, int code, const char *zMsg) {
   LeaveCriticalSection(&g_log_mutex);
   if (g_clobber) {
     /* What a logger that looks for its configuration file does. */
-    GetFileAttributesW(L"C:\\walsafe-no-such-dir\\logger.ini");
+    (void)GetFileAttributesW(L"C:\\walsafe-no-such-dir\\logger.ini");
     InterlockedIncrement(&g_clobbered);
   }
 }
