@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs every walsafe test, in every build it must pass in:
+#   lint         clang-format and cppcheck over every C file (first, so a
+#                failure shows in seconds; scripts/run-lint.sh)
 #   system       the Linux suites, clients and consumer against Debian's SQLite 3.40.1
 #   amalgamation the Linux suites against the pinned SQLite 3.53.2
 #   asan         the same under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -35,7 +37,7 @@ amalgamation="$root/.deps/sqlite-3.53.2"
 scripts/fetch-sqlite.sh "$amalgamation"
 
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(system amalgamation asan tsan valgrind windows python-package npm node-wine fuzz sqlite-tcl mutation)
+[ ${#variants[@]} -gt 0 ] || variants=(lint system amalgamation asan tsan valgrind windows python-package npm node-wine fuzz sqlite-tcl mutation)
 
 passed=0
 failed=0
@@ -102,6 +104,7 @@ for v in "${variants[@]}"; do
       run_variant windows "-L windows" -- --toolchain "$root/cmake/mingw-w64-x86_64.cmake" \
         -DWALSAFE_SQLITE_AMALGAMATION="$amalgamation" -DMINGW_CHECK_PREFIX="$root/.deps/mingw-check"
       ;;
+    lint) run_script lint scripts/run-lint.sh ;;
     fuzz) run_script fuzz scripts/run-fuzz.sh ;;
     sqlite-tcl) run_script sqlite-tcl scripts/run-sqlite-tcl.sh ;;
     mutation) run_script mutation scripts/mutation-check.sh ;;
