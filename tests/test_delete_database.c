@@ -692,7 +692,7 @@ START_TEST(a_journal_sqlite_does_not_take_for_hot_is_deleted_within_the_timeout)
   junk[0] = 0;
   f = fopen(ts_path("x.db-journal"), "wb");
   ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
+  ck_assert_uint_eq(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
   fclose(f);
   ck_assert_int_eq(walsafe_delete_database(path, 500), SQLITE_OK);
   ck_assert_uint_eq(ts_files_left(path), 0);

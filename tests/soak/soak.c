@@ -920,7 +920,8 @@ static void verify_all(const char *label, double at_s) {
   P.integrity_failures += bad;
   P.verify_ms += now_ms() - t0;
   printf("soak: %s at %.1f s: acknowledged %lld, rows %lld, missing %lld, integrity %s (%.1f s)\n", label, at_s,
-         (long long)acked, (long long)present, (long long)missing, bad ? "FAILED" : "ok", (now_ms() - t0) / 1000.0);
+         (long long)acked, (long long)present, (long long)missing, bad ? "FAILED" : "ok",
+         (double)(now_ms() - t0) / 1000.0);
   fflush(stdout);
 }
 
@@ -1148,7 +1149,7 @@ int main(int argc, char **argv) {
       {
         char label[32];
         snprintf(label, sizeof(label), "checkpoint %lld", (long long)P.checkpoints);
-        verify_all(label, (now - t_start) / 1000.0);
+        verify_all(label, (double)(now - t_start) / 1000.0);
       }
       for (i = 0; i < P.workers; i++) {
         start_worker(i);
@@ -1182,7 +1183,7 @@ int main(int argc, char **argv) {
       P.stop_timeouts++;
     }
   }
-  elapsed = (now_ms() - t_start) / 1000.0;
+  elapsed = (double)(now_ms() - t_start) / 1000.0;
   left_before = files_left(left_list, sizeof(left_list));
   printf("soak: after the workers' final clean close: %d files left%s%s\n", left_before, left_before ? ": " : "",
          left_list);
@@ -1210,8 +1211,8 @@ int main(int argc, char **argv) {
   printf(
       "soak: mode %s, duration %.1f s (verification %.1f s), kills %lld, restarts %lld (+%lld after %lld"
       " checkpoints)\n",
-      P.walsafe ? "walsafe" : "control", elapsed, P.verify_ms / 1000.0, (long long)P.kills, (long long)P.restarts,
-      (long long)P.checkpoint_restarts, (long long)P.checkpoints);
+      P.walsafe ? "walsafe" : "control", elapsed, (double)P.verify_ms / 1000.0, (long long)P.kills,
+      (long long)P.restarts, (long long)P.checkpoint_restarts, (long long)P.checkpoints);
   printf("soak: commits acknowledged %lld (rows), lost %lld, integrity failures %lld, files left %d\n",
          (long long)acked, (long long)P.lost, (long long)P.integrity_failures, left_before);
   printf(
