@@ -27,11 +27,18 @@ static void to_wide(const char *z, WCHAR *zOut, int nOut) {
 void tw_scratch_dir(char *zOut, int nOut, const char *zTag) {
   static LONG seq;
   WCHAR tmp[MAX_PATH], dir[MAX_PATH];
+  BOOL created;
+  int tries = 0;
   ck_assert_uint_gt(GetTempPathW(MAX_PATH, tmp), 0);
-  _snwprintf(dir, MAX_PATH, L"%lsws-%hs-%lu-%ld", tmp, zTag, (unsigned long)GetCurrentProcessId(),
-             (long)InterlockedIncrement(&seq));
-  dir[MAX_PATH - 1] = 0;
-  ck_assert_msg(CreateDirectoryW(dir, 0), "CreateDirectoryW: %lu", (unsigned long)GetLastError());
+  /* A failed test leaves its directory, and process ids come back (Wine
+  ** hands out small ones): a name that exists is an old one, take the next. */
+  do {
+    _snwprintf(dir, MAX_PATH, L"%lsws-%hs-%lu-%ld", tmp, zTag, (unsigned long)GetCurrentProcessId(),
+               (long)InterlockedIncrement(&seq));
+    dir[MAX_PATH - 1] = 0;
+    created = CreateDirectoryW(dir, 0);
+  } while (!created && GetLastError() == ERROR_ALREADY_EXISTS && ++tries < 1000);
+  ck_assert_msg(created, "CreateDirectoryW: %lu", (unsigned long)GetLastError());
   ck_assert_int_gt(WideCharToMultiByte(CP_UTF8, 0, dir, -1, zOut, nOut, 0, 0), 0);
 }
 
