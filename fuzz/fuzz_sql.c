@@ -26,6 +26,8 @@
 ** walsafe_status text; nothing outside the iteration directory (fz_end).
 */
 #define _GNU_SOURCE 1
+#include <math.h>
+
 #include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -114,8 +116,8 @@ static void bind_arg(sqlite3_stmt *st, int i, fz_input *in, int slot) {
     case 4: {
       static const double reals[] = {0.0, -0.0, 1.5, -2.0, 3.0, 1e308, -1e308, 600000.0};
       unsigned b = fz_byte(in);
-      double d = b < 8 ? reals[b] : b < 16 ? 1.0 / 0.0 * (b & 1 ? -1 : 1) : (double)b / 3.0;
-      if (b >= 8 && b < 12) d = 0.0 / 0.0;
+      double d = b < 8 ? reals[b] : b < 16 ? (b & 1 ? -INFINITY : INFINITY) : (double)b / 3.0;
+      if (b >= 8 && b < 12) d = NAN;
       sqlite3_bind_double(st, i, d);
       break;
     }

@@ -14,8 +14,8 @@ readonly PACKAGES=(
   build-essential cmake pkg-config check libsqlite3-dev sqlite3
   # Windows cross-build, run under Wine (wine64 only: no i386 multiarch)
   gcc-mingw-w64-x86-64 wine wine64 libwine
-  # analysis / tooling
-  valgrind clang shellcheck
+  # analysis / tooling (scripts/run-lint.sh: clang-format, cppcheck)
+  valgrind clang shellcheck clang-format cppcheck
   # clang's sanitizer and libFuzzer runtimes (TSan variant, scripts/run-fuzz.sh):
   # only recommended by clang, and apt runs with --no-install-recommends
   libclang-rt-14-dev

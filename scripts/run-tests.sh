@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs every walsafe test, in every build it must pass in:
+#   lint         clang-format and cppcheck over every C file (first, so a
+#                failure shows in seconds; scripts/run-lint.sh)
 #   system       the Linux suites, clients and consumer against Debian's SQLite 3.40.1
 #   amalgamation the Linux suites against the pinned SQLite 3.53.2
 #   asan         the same under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -35,21 +37,22 @@ amalgamation="$root/.deps/sqlite-3.53.2"
 scripts/fetch-sqlite.sh "$amalgamation"
 
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(system amalgamation asan tsan valgrind windows python-package npm node-wine fuzz sqlite-tcl mutation)
+[ ${#variants[@]} -gt 0 ] || variants=(lint system amalgamation asan tsan valgrind windows python-package npm node-wine fuzz sqlite-tcl mutation)
 
 passed=0
 failed=0
 failed_variants=()
 
-# run_variant NAME CTEST_ARGS -- CMAKE_ARGS...
+# run_variant NAME: configure, build and test with the CMake presets NAME
+# (CMakePresets.json: the cache variables, build-ci/NAME, and the test
+# preset's ctest label filter: none for system, "linux" or "windows").
 run_variant() {
-  local name=$1 ctest_args=$2
-  shift 3
+  local name=$1
   local dir="$root/build-ci/$name" log
   echo "=== $name: configure and build"
-  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DWALSAFE_BUILD_BENCH=OFF "$@" >"$dir.configure.log" 2>&1 ||
+  cmake --preset "$name" >"$dir.configure.log" 2>&1 ||
     { cat "$dir.configure.log"; failed=$((failed + 1)); failed_variants+=("$name(configure)"); return; }
-  if ! cmake --build "$dir" -j2 >"$dir.build.log" 2>&1; then
+  if ! cmake --build --preset "$name" >"$dir.build.log" 2>&1; then
     tail -50 "$dir.build.log"
     failed=$((failed + 1))
     failed_variants+=("$name(build)")
@@ -57,8 +60,7 @@ run_variant() {
   fi
   echo "=== $name: test"
   log="$dir.ctest.log"
-  # shellcheck disable=SC2086 # ctest_args is a list of words
-  ctest --test-dir "$dir" --output-on-failure -j2 $ctest_args 2>&1 | tee "$log" || true
+  ctest --preset "$name" 2>&1 | tee "$log" || true
   local p f
   p=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* +Passed' "$log" || true)
   f=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* \*\*\*|\(Failed\)|\(Timeout\)|Not Run' "$log" || true)
@@ -89,19 +91,13 @@ run_script() {
 mkdir -p "$root/build-ci"
 for v in "${variants[@]}"; do
   case "$v" in
-    system) run_variant system "" -- -DWALSAFE_BUILD_BENCH=ON ;;
-    amalgamation) run_variant amalgamation "-L linux" -- -DWALSAFE_SQLITE_AMALGAMATION="$amalgamation" ;;
-    asan) run_variant asan "-L linux" -- -DWALSAFE_SQLITE_AMALGAMATION="$amalgamation" \
-      -DWALSAFE_SANITIZE=address,undefined ;;
-    tsan) run_variant tsan "-L linux" -- -DCMAKE_C_COMPILER=clang -DWALSAFE_SQLITE_AMALGAMATION="$amalgamation" \
-      -DWALSAFE_SANITIZE=thread ;;
-    valgrind) run_variant valgrind "-L linux" -- -DWALSAFE_VALGRIND=ON ;;
+    system | amalgamation | asan | tsan | valgrind) run_variant "$v" ;;
     windows)
       scripts/build-check-mingw.sh "$root/.deps/mingw-check"
       # Cross-built with mingw-w64, run by ctest under Wine (scripts/wine-run.sh).
-      run_variant windows "-L windows" -- --toolchain "$root/cmake/mingw-w64-x86_64.cmake" \
-        -DWALSAFE_SQLITE_AMALGAMATION="$amalgamation" -DMINGW_CHECK_PREFIX="$root/.deps/mingw-check"
+      run_variant windows
       ;;
+    lint) run_script lint scripts/run-lint.sh ;;
     fuzz) run_script fuzz scripts/run-fuzz.sh ;;
     sqlite-tcl) run_script sqlite-tcl scripts/run-sqlite-tcl.sh ;;
     mutation) run_script mutation scripts/mutation-check.sh ;;

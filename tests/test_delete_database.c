@@ -156,8 +156,13 @@ START_TEST(nonexistent_database_is_notfound) {
 }
 END_TEST
 
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, 0);
+}
+
 static void *close_after_a_while(void *arg) {
-  usleep(150 * 1000);
+  sleep_ms(150);
   sqlite3_close((sqlite3 *)arg);
   return 0;
 }
@@ -374,7 +379,7 @@ static int race_busy_handler(void *arg, int n) {
   if (!*pSaid) {
     *pSaid = write(g_race.from_child, "b", 1) == 1;
   }
-  usleep(2000);
+  sleep_ms(2);
   return n < 5000; /* a bound, so a broken run ends */
 }
 
@@ -687,7 +692,7 @@ START_TEST(a_journal_sqlite_does_not_take_for_hot_is_deleted_within_the_timeout)
   junk[0] = 0;
   f = fopen(ts_path("x.db-journal"), "wb");
   ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
+  ck_assert_uint_eq(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
   fclose(f);
   ck_assert_int_eq(walsafe_delete_database(path, 500), SQLITE_OK);
   ck_assert_uint_eq(ts_files_left(path), 0);

@@ -28,6 +28,4 @@ int __wrap_fstatat(int dirfd, const char *path, struct stat *buf, int flags) {
   return (int)syscall(SYS_newfstatat, dirfd, path, buf, flags);
 }
 
-int __wrap_stat(const char *path, struct stat *buf) {
-  return __wrap_fstatat(AT_FDCWD, path, buf, 0);
-}
+int __wrap_stat(const char *path, struct stat *buf) { return __wrap_fstatat(AT_FDCWD, path, buf, 0); }

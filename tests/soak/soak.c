@@ -431,7 +431,6 @@ static void write_session(int dbi) {
   char path[PATH_MAX];
   sqlite3 *rd = 0, *wr;
   sqlite3_stmt *held = 0;
-  int n, i;
   db_path(path, sizeof(path), g_dir, g_shared[dbi].name);
   if (rnd(100) < 60) {
     rd = w_open(path, SQLITE_OPEN_READONLY);
@@ -439,8 +438,8 @@ static void write_session(int dbi) {
   }
   wr = w_open(path, SQLITE_OPEN_READWRITE);
   if (wr) {
+    int n = 1 + rnd(8), i;
     configure(wr);
-    n = 1 + rnd(8);
     for (i = 0; i < n && !g_stop; i++) {
       do_txn(wr, dbi);
       if (rnd(4) == 0) nap(rnd(10));
@@ -529,14 +528,13 @@ static void scratch_delete(const char *path) {
 static void scratch_session(void) {
   char path[PATH_MAX], name[64];
   sqlite3 *db, *rd = 0;
-  int i, n;
   snprintf(name, sizeof(name), "scratch-%d.db", g_slot);
   db_path(path, sizeof(path), g_dir, name);
   db = w_open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (db == 0) return;
   if (w_exec(db, rnd(2) ? "PRAGMA journal_mode=WAL" : "PRAGMA journal_mode=DELETE", OP_SCRATCH) == SQLITE_OK &&
       w_exec(db, "CREATE TABLE IF NOT EXISTS t(w INTEGER, s INTEGER, v BLOB)", OP_SCRATCH) == SQLITE_OK) {
-    n = 1 + rnd(5);
+    int n = 1 + rnd(5), i;
     for (i = 0; i < n; i++)
       w_exec(db, "INSERT INTO t VALUES(0, 0, randomblob(300))", OP_SCRATCH);
     if (rnd(2)) {
@@ -852,7 +850,7 @@ static int64_t verify_db(int d, int *pIntegrityOk) {
   sqlite3_stmt *st = 0;
   int64_t missing = 0, present = 0;
   size_t j = 0;
-  int rc, ok = 0, rows = 0;
+  int rc, ok = 0;
   ack *a = P.acks[d].a;
   size_t n = P.acks[d].n;
   db_path(path, sizeof(path), P.dir, g_shared[d].name);
@@ -863,6 +861,7 @@ static int64_t verify_db(int d, int *pIntegrityOk) {
     rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, 0);
   }
   if (rc == SQLITE_OK) {
+    int rows = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       const char *z = (const char *)sqlite3_column_text(st, 0);
       rows++;
@@ -921,7 +920,8 @@ static void verify_all(const char *label, double at_s) {
   P.integrity_failures += bad;
   P.verify_ms += now_ms() - t0;
   printf("soak: %s at %.1f s: acknowledged %lld, rows %lld, missing %lld, integrity %s (%.1f s)\n", label, at_s,
-         (long long)acked, (long long)present, (long long)missing, bad ? "FAILED" : "ok", (now_ms() - t0) / 1000.0);
+         (long long)acked, (long long)present, (long long)missing, bad ? "FAILED" : "ok",
+         (double)(now_ms() - t0) / 1000.0);
   fflush(stdout);
 }
 
@@ -1149,7 +1149,7 @@ int main(int argc, char **argv) {
       {
         char label[32];
         snprintf(label, sizeof(label), "checkpoint %lld", (long long)P.checkpoints);
-        verify_all(label, (now - t_start) / 1000.0);
+        verify_all(label, (double)(now - t_start) / 1000.0);
       }
       for (i = 0; i < P.workers; i++) {
         start_worker(i);
@@ -1183,7 +1183,7 @@ int main(int argc, char **argv) {
       P.stop_timeouts++;
     }
   }
-  elapsed = (now_ms() - t_start) / 1000.0;
+  elapsed = (double)(now_ms() - t_start) / 1000.0;
   left_before = files_left(left_list, sizeof(left_list));
   printf("soak: after the workers' final clean close: %d files left%s%s\n", left_before, left_before ? ": " : "",
          left_list);
@@ -1211,8 +1211,8 @@ int main(int argc, char **argv) {
   printf(
       "soak: mode %s, duration %.1f s (verification %.1f s), kills %lld, restarts %lld (+%lld after %lld"
       " checkpoints)\n",
-      P.walsafe ? "walsafe" : "control", elapsed, P.verify_ms / 1000.0, (long long)P.kills, (long long)P.restarts,
-      (long long)P.checkpoint_restarts, (long long)P.checkpoints);
+      P.walsafe ? "walsafe" : "control", elapsed, (double)P.verify_ms / 1000.0, (long long)P.kills,
+      (long long)P.restarts, (long long)P.checkpoint_restarts, (long long)P.checkpoints);
   printf("soak: commits acknowledged %lld (rows), lost %lld, integrity failures %lld, files left %d\n",
          (long long)acked, (long long)P.lost, (long long)P.integrity_failures, left_before);
   printf(

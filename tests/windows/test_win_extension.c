@@ -15,7 +15,7 @@ START_TEST(walsafe_dll_loads_and_becomes_the_default_vfs) {
   char dir[MAX_PATH * 3], db[MAX_PATH * 3], wal[MAX_PATH * 3], sql[MAX_PATH * 4];
   sqlite3 *mem = 0, *c;
   char *zErr = 0, *zName = 0;
-  scanner s;
+  tw_scanner s;
   int rc;
   ck_assert_ptr_null(sqlite3_vfs_find(WALSAFE_VFS_NAME));
   ck_assert_str_eq(sqlite3_vfs_find(0)->zName, "win32");
@@ -31,27 +31,27 @@ START_TEST(walsafe_dll_loads_and_becomes_the_default_vfs) {
   ck_assert_int_eq(sqlite3_load_extension(mem, g_dll, "sqlite3_walsafe_init", 0), SQLITE_OK);
   sqlite3_close(mem); /* it stays loaded: SQLITE_OK_LOAD_PERMANENTLY */
 
-  scratch_dir(dir, sizeof(dir), "ext");
-  scratch_path(db, sizeof(db), dir, "e.db");
-  side_path(wal, sizeof(wal), db, "-wal");
-  c = db_open_wal_with_rows(db, 0, 50); /* the default VFS */
+  tw_scratch_dir(dir, sizeof(dir), "ext");
+  tw_scratch_path(db, sizeof(db), dir, "e.db");
+  tw_side_path(wal, sizeof(wal), db, "-wal");
+  c = tw_open_wal_with_rows(db, 0, 50); /* the default VFS */
   ck_assert_int_eq(sqlite3_file_control(c, "main", SQLITE_FCNTL_VFSNAME, &zName), SQLITE_OK);
   ck_assert_str_eq(zName, "walsafe/win32");
   sqlite3_free(zName);
   snprintf(sql, sizeof(sql), "SELECT walsafe_handle_count('%s')", db);
-  ck_assert_int_eq(db_int(c, sql), 2); /* main + wal, through the SQL function */
+  ck_assert_int_eq(tw_query_int(c, sql), 2); /* main + wal, through the SQL function */
   /* Close with a scanner on the -wal for 700 ms (past the native retry's
   ** 1 x 1 ms that walsafe leaves it): walsafe waits it out. */
-  scanner_start(&s, wal, SHARE_RW, 700);
-  db_close(c);
-  scanner_join(&s);
-  ck_assert(!file_exists(wal));
-  c = db_open(":memory:", 0);
+  tw_scanner_start(&s, wal, TW_SHARE_RW, 700);
+  tw_close(c);
+  tw_scanner_join(&s);
+  ck_assert(!tw_exists(wal));
+  c = tw_open(":memory:", 0);
   snprintf(sql, sizeof(sql), "SELECT walsafe_delete_database('%s', 1000)", db);
-  ck_assert_int_eq(db_int(c, sql), 1);
-  db_close(c);
-  ck_assert(!file_exists(db));
-  scratch_remove(dir);
+  ck_assert_int_eq(tw_query_int(c, sql), 1);
+  tw_close(c);
+  ck_assert(!tw_exists(db));
+  tw_scratch_remove(dir);
 }
 END_TEST
 
@@ -67,8 +67,8 @@ int main(int argc, char **argv) {
   snprintf(g_dll, sizeof(g_dll), "%s%s", argv[1][0] == '/' ? "Z:" : "", argv[1]);
   for (p = g_dll; *p; p++)
     if (*p == '/') *p = '\\';
-  log_install();
+  tw_log_install();
   tcase_add_test(t, walsafe_dll_loads_and_becomes_the_default_vfs);
   suite_add_tcase(s, t);
-  return run_suite(s, argc - 1, argv + 1);
+  return tw_run(s, argc - 1, argv + 1);
 }

@@ -25,25 +25,25 @@ typedef struct outcome {
 static outcome commit_under_scanner(const char *zUri, const char *zFile, const char *zVfs, int hold_ms) {
   char journal[MAX_PATH * 3];
   outcome o;
-  sqlite3 *db = db_open(zUri, zVfs);
-  scanner s;
+  sqlite3 *db = tw_open(zUri, zVfs);
+  tw_scanner s;
   double t0;
-  side_path(journal, sizeof(journal), zFile, "-journal");
-  db_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x); INSERT INTO t VALUES('committed before')");
-  db_exec(db, "BEGIN; INSERT INTO t VALUES('the commit under test')");
-  ck_assert(file_exists(journal));
-  scanner_start(&s, journal, SHARE_RW, hold_ms);
-  t0 = now_ms();
+  tw_side_path(journal, sizeof(journal), zFile, "-journal");
+  tw_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x); INSERT INTO t VALUES('committed before')");
+  tw_exec(db, "BEGIN; INSERT INTO t VALUES('the commit under test')");
+  ck_assert(tw_exists(journal));
+  tw_scanner_start(&s, journal, TW_SHARE_RW, hold_ms);
+  t0 = tw_now_ms();
   sqlite3_exec(db, "COMMIT", 0, 0, 0);
-  o.ms = now_ms() - t0;
+  o.ms = tw_now_ms() - t0;
   o.rc = sqlite3_extended_errcode(db);
-  if (hold_ms < 0) scanner_release(&s);
-  scanner_join(&s);
+  if (hold_ms < 0) tw_scanner_release(&s);
+  tw_scanner_join(&s);
   sqlite3_close(db);
-  db = db_open(zUri, zVfs);
-  o.rows = db_int(db, "SELECT count(*) FROM t");
-  db_close(db);
-  o.journal = file_exists(journal);
+  db = tw_open(zUri, zVfs);
+  o.rows = tw_query_int(db, "SELECT count(*) FROM t");
+  tw_close(db);
+  o.journal = tw_exists(journal);
   printf("%s, -journal held %d ms: COMMIT rc=%d (%s) after %.0f ms; reopened: %d row(s), -journal %s\n", zVfs, hold_ms,
          o.rc, sqlite3_errstr(o.rc), o.ms, o.rows, o.journal ? "LEFT" : "gone");
   return o;
@@ -52,31 +52,31 @@ static outcome commit_under_scanner(const char *zUri, const char *zFile, const c
 START_TEST(plain_commit_fails_when_the_scanner_outlasts_the_native_retry) {
   char dir[MAX_PATH * 3], db[MAX_PATH * 3];
   outcome o;
-  use_plain();
-  scratch_dir(dir, sizeof(dir), "jplain");
-  scratch_path(db, sizeof(db), dir, "j.db");
+  tw_use_plain();
+  tw_scratch_dir(dir, sizeof(dir), "jplain");
+  tw_scratch_path(db, sizeof(db), dir, "j.db");
   /* Held until the COMMIT returns: the native retry gives up after its
   ** count of retries, however long its sleeps take on a loaded machine. */
   o = commit_under_scanner(db, db, "win32", -1);
   ck_assert_int_eq(o.rc, SQLITE_IOERR_DELETE);
   ck_assert_int_eq(o.rows, 1); /* the hot journal rolled the failed commit back */
   ck_assert(!o.journal);
-  scratch_remove(dir);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
 START_TEST(walsafe_commit_succeeds_when_the_hold_is_within_the_budget) {
   char dir[MAX_PATH * 3], db[MAX_PATH * 3];
   outcome o;
-  use_walsafe(3000);
-  scratch_dir(dir, sizeof(dir), "jwithin");
-  scratch_path(db, sizeof(db), dir, "j.db");
+  tw_use_walsafe(3000);
+  tw_scratch_dir(dir, sizeof(dir), "jwithin");
+  tw_scratch_path(db, sizeof(db), dir, "j.db");
   o = commit_under_scanner(db, db, WALSAFE_VFS_NAME, 2000); /* > native 1.4 s, < 3 s */
   ck_assert_int_eq(o.rc, SQLITE_OK);
   ck_assert_double_ge(o.ms, 1900);
   ck_assert_int_eq(o.rows, 2);
   ck_assert(!o.journal);
-  scratch_remove(dir);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
@@ -84,9 +84,9 @@ START_TEST(walsafe_commit_fails_with_ioerr_delete_when_the_hold_outlasts_the_bud
   char dir[MAX_PATH * 3], db[MAX_PATH * 3], uri[MAX_PATH * 4];
   outcome o;
   walsafe_counters c0, c1;
-  use_walsafe(3000);
-  scratch_dir(dir, sizeof(dir), "jbeyond");
-  scratch_path(db, sizeof(db), dir, "j.db");
+  tw_use_walsafe(3000);
+  tw_scratch_dir(dir, sizeof(dir), "jbeyond");
+  tw_scratch_path(db, sizeof(db), dir, "j.db");
   snprintf(uri, sizeof(uri), "file:///%s?walsafe_retry_ms=500", db);
   {
     char *p;
@@ -103,7 +103,7 @@ START_TEST(walsafe_commit_fails_with_ioerr_delete_when_the_hold_outlasts_the_bud
   ck_assert(!o.journal);
   ck_assert_int_gt(c1.retry_giveups, c0.retry_giveups);
   ck_assert_int_eq(c1.deletes_deferred, c0.deletes_deferred); /* a journal delete is never deferred */
-  scratch_remove(dir);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
@@ -118,6 +118,6 @@ static Suite *suite(void) {
 }
 
 int main(int argc, char **argv) {
-  log_install();
-  return run_suite(suite(), argc, argv);
+  tw_log_install();
+  return tw_run(suite(), argc, argv);
 }

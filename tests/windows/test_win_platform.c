@@ -28,42 +28,42 @@ END_TEST
 
 START_TEST(held_file_is_transient_whatever_the_error_code_says) {
   char dir[MAX_PATH * 3], f[MAX_PATH * 3];
-  scanner s;
-  scratch_dir(dir, sizeof(dir), "held");
-  scratch_path(f, sizeof(f), dir, "held.db-wal");
-  file_create_empty(f);
-  scanner_start(&s, f, SHARE_RW, -1);
+  tw_scanner s;
+  tw_scratch_dir(dir, sizeof(dir), "held");
+  tw_scratch_path(f, sizeof(f), dir, "held.db-wal");
+  tw_create_empty(f);
+  tw_scanner_start(&s, f, TW_SHARE_RW, -1);
   /* The real code, and what the logging may have left instead. */
   ck_assert_int_eq(ws_platform_is_transient(ERROR_SHARING_VIOLATION, f), 1);
   ck_assert_int_eq(ws_platform_is_transient(ERROR_SUCCESS, f), 1);
   ck_assert_int_eq(ws_platform_is_transient(ERROR_PATH_NOT_FOUND, f), 1);
   ck_assert_int_eq(ws_platform_is_transient(ERROR_ACCESS_DENIED, f), 1);
   ck_assert_int_eq(ws_platform_is_transient(317 /* ERROR_MR_MID_NOT_FOUND */, f), 1);
-  scanner_release(&s);
-  scanner_join(&s);
-  scratch_remove(dir);
+  tw_scanner_release(&s);
+  tw_scanner_join(&s);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
 START_TEST(missing_file_and_missing_directory_are_permanent) {
   char dir[MAX_PATH * 3], f[MAX_PATH * 3], g[MAX_PATH * 3];
-  scratch_dir(dir, sizeof(dir), "missing");
-  scratch_path(f, sizeof(f), dir, "nothing.db");
-  scratch_path(g, sizeof(g), dir, "no-such-dir\\nothing.db");
+  tw_scratch_dir(dir, sizeof(dir), "missing");
+  tw_scratch_path(f, sizeof(f), dir, "nothing.db");
+  tw_scratch_path(g, sizeof(g), dir, "no-such-dir\\nothing.db");
   ck_assert_int_eq(ws_platform_is_transient(ERROR_FILE_NOT_FOUND, f), 0);
   ck_assert_int_eq(ws_platform_is_transient(ERROR_PATH_NOT_FOUND, g), 0);
   ck_assert_int_eq(ws_platform_is_transient(ERROR_ACCESS_DENIED, f), 0);
   ck_assert_int_eq(ws_platform_is_transient(ERROR_SUCCESS, g), 0);
-  scratch_remove(dir);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
 START_TEST(read_only_file_and_directory_are_permanent) {
   char dir[MAX_PATH * 3], f[MAX_PATH * 3];
   WCHAR w[MAX_PATH * 3];
-  scratch_dir(dir, sizeof(dir), "ro");
-  scratch_path(f, sizeof(f), dir, "ro.db-journal");
-  file_create_empty(f);
+  tw_scratch_dir(dir, sizeof(dir), "ro");
+  tw_scratch_path(f, sizeof(f), dir, "ro.db-journal");
+  tw_create_empty(f);
   MultiByteToWideChar(CP_UTF8, 0, f, -1, w, MAX_PATH * 3);
   ck_assert(SetFileAttributesW(w, FILE_ATTRIBUTE_READONLY));
   /* The denial is real: the delete fails, and keeps failing. */
@@ -77,21 +77,21 @@ START_TEST(read_only_file_and_directory_are_permanent) {
   ck_assert_int_eq(ws_platform_is_transient(ERROR_SUCCESS, f), 0);
   ck_assert_int_eq(ws_platform_is_transient(ERROR_ACCESS_DENIED, dir), 0);
   ck_assert(SetFileAttributesW(w, FILE_ATTRIBUTE_NORMAL));
-  scratch_remove(dir);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
 START_TEST(full_disk_is_permanent_even_on_a_free_file) {
   char dir[MAX_PATH * 3], f[MAX_PATH * 3];
-  scratch_dir(dir, sizeof(dir), "full");
-  scratch_path(f, sizeof(f), dir, "full.db");
-  file_create_empty(f);
+  tw_scratch_dir(dir, sizeof(dir), "full");
+  tw_scratch_path(f, sizeof(f), dir, "full.db");
+  tw_create_empty(f);
   ck_assert_int_eq(ws_platform_is_transient(ERROR_DISK_FULL, f), 0);
   ck_assert_int_eq(ws_platform_is_transient(ERROR_HANDLE_DISK_FULL, f), 0);
   ck_assert_int_eq(ws_platform_is_transient(ERROR_WRITE_PROTECT, f), 0);
   /* A free file after any other error: the conflict ended, retry. */
   ck_assert_int_eq(ws_platform_is_transient(ERROR_ACCESS_DENIED, f), 1);
-  scratch_remove(dir);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
@@ -107,28 +107,28 @@ START_TEST(access_denied_from_a_pending_delete_is_transient) {
   char dir[MAX_PATH * 3], f[MAX_PATH * 3];
   WCHAR w[MAX_PATH * 3];
   HANDLE h;
-  scanner s;
-  scratch_dir(dir, sizeof(dir), "pending");
-  scratch_path(f, sizeof(f), dir, "p.db-wal");
-  file_create_empty(f);
+  tw_scanner s;
+  tw_scratch_dir(dir, sizeof(dir), "pending");
+  tw_scratch_path(f, sizeof(f), dir, "p.db-wal");
+  tw_create_empty(f);
   MultiByteToWideChar(CP_UTF8, 0, f, -1, w, MAX_PATH * 3);
-  scanner_start(&s, f, SHARE_RWD, -1);
+  tw_scanner_start(&s, f, TW_SHARE_RWD, -1);
   ck_assert_msg(DeleteFileW(w), "DeleteFileW: %lu", (unsigned long)GetLastError());
-  h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, SHARE_RW, 0, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, 0);
+  h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, TW_SHARE_RW, 0, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, 0);
   if (h == INVALID_HANDLE_VALUE) {
     DWORD err = GetLastError();
     printf("pending delete: open refused with %lu (Windows semantics)\n", (unsigned long)err);
     ck_assert_uint_eq(err, ERROR_ACCESS_DENIED);
     ck_assert_int_eq(ws_platform_is_transient((int)err, f), 1);
   } else {
-    printf("pending delete: the name still opens (%s semantics)\n", running_under_wine() ? "Wine" : "POSIX delete");
+    printf("pending delete: the name still opens (%s semantics)\n", tw_running_under_wine() ? "Wine" : "POSIX delete");
     CloseHandle(h);
     ck_assert_int_eq(ws_platform_is_transient(ERROR_ACCESS_DENIED, f), 1);
   }
-  scanner_release(&s);
-  scanner_join(&s);
-  ck_assert_msg(!file_exists(f), "the pending delete should be done once the scanner closed");
-  scratch_remove(dir);
+  tw_scanner_release(&s);
+  tw_scanner_join(&s);
+  ck_assert_msg(!tw_exists(f), "the pending delete should be done once the scanner closed");
+  tw_scratch_remove(dir);
 }
 END_TEST
 
@@ -141,40 +141,40 @@ END_TEST
 START_TEST(delete_waits_out_a_scanner_even_when_the_logger_overwrites_the_error) {
   char dir[MAX_PATH * 3], f[MAX_PATH * 3];
   sqlite3_vfs *v;
-  scanner s;
+  tw_scanner s;
   double t0, t1;
   int rc;
   int n, d;
   sqlite3 *db;
-  use_walsafe(3000);
+  tw_use_walsafe(3000);
   v = sqlite3_vfs_find(WALSAFE_VFS_NAME);
-  scratch_dir(dir, sizeof(dir), "clobber");
-  scratch_path(f, sizeof(f), dir, "c.db");
+  tw_scratch_dir(dir, sizeof(dir), "clobber");
+  tw_scratch_path(f, sizeof(f), dir, "c.db");
   /* The first database opened through walsafe turns the win32 VFS's own
   ** retry down to 1 x 1 ms, so each failed DeleteFileW reaches walsafe. */
-  db = db_open(f, WALSAFE_VFS_NAME);
-  db_close(db);
-  native_retry(&n, &d);
+  db = tw_open(f, WALSAFE_VFS_NAME);
+  tw_close(db);
+  tw_native_retry(&n, &d);
   ck_assert_int_eq(n, 1);
   ck_assert_int_eq(d, 1);
-  scratch_path(f, sizeof(f), dir, "c.db-journal");
-  file_create_empty(f);
-  log_reset();
-  log_clobber(1);
-  scanner_start(&s, f, SHARE_RW, 600);
-  t0 = now_ms();
+  tw_scratch_path(f, sizeof(f), dir, "c.db-journal");
+  tw_create_empty(f);
+  tw_log_reset();
+  tw_log_clobber(1);
+  tw_scanner_start(&s, f, TW_SHARE_RW, 600);
+  t0 = tw_now_ms();
   rc = v->xDelete(v, f, 0);
-  t1 = now_ms();
-  log_clobber(0);
-  scanner_join(&s);
+  t1 = tw_now_ms();
+  tw_log_clobber(0);
+  tw_scanner_join(&s);
   printf("delete under a 600 ms scanner, logger overwriting the error: rc=%d after %.0f ms (%d log lines clobbered)\n",
-         rc, t1 - t0, log_clobbered());
-  ck_assert_int_gt(log_count("winDelete"), 0); /* the failure was logged ... */
-  ck_assert_int_gt(log_clobbered(), 0);        /* ... and the logger overwrote the error */
+         rc, t1 - t0, tw_log_clobbered());
+  ck_assert_int_gt(tw_log_count("winDelete"), 0); /* the failure was logged ... */
+  ck_assert_int_gt(tw_log_clobbered(), 0);        /* ... and the logger overwrote the error */
   ck_assert_int_eq(rc, SQLITE_OK);
-  ck_assert(!file_exists(f));
+  ck_assert(!tw_exists(f));
   ck_assert_double_ge(t1, s.released_ms - 1);
-  scratch_remove(dir);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
@@ -203,15 +203,15 @@ START_TEST(one_database_under_every_spelling) {
   WCHAR wsub[MAX_PATH * 3], wshort[MAX_PATH * 3], cwd[MAX_PATH * 3];
   walsafe_counters c0, c1;
   sqlite3 *a, *b;
-  use_walsafe(3000);
-  scratch_dir(dir, sizeof(dir), "Spell");
-  scratch_path(sub, sizeof(sub), dir, "Data Files");
+  tw_use_walsafe(3000);
+  tw_scratch_dir(dir, sizeof(dir), "Spell");
+  tw_scratch_path(sub, sizeof(sub), dir, "Data Files");
   MultiByteToWideChar(CP_UTF8, 0, sub, -1, wsub, MAX_PATH * 3);
   ck_assert(CreateDirectoryW(wsub, 0));
-  scratch_path(db, sizeof(db), sub, "App.db");
+  tw_scratch_path(db, sizeof(db), sub, "App.db");
   walsafe_get_counters(&c0);
-  a = db_open(db, WALSAFE_VFS_NAME);
-  db_exec(a, "CREATE TABLE t(x)");
+  a = tw_open(db, WALSAFE_VFS_NAME);
+  tw_exec(a, "CREATE TABLE t(x)");
   expect_count(db, 1);
   strcpy(z, db);
   lower_ascii(z);
@@ -232,8 +232,8 @@ START_TEST(one_database_under_every_spelling) {
   expect_count(".\\DATA FILES\\.\\app.DB", 1);
   expect_count("Data Files\\..\\Data Files\\App.db", 1);
   /* A second connection under another spelling is the same database. */
-  b = db_open("data files/APP.DB", WALSAFE_VFS_NAME);
-  ck_assert_int_eq(db_int(b, "SELECT count(*) FROM sqlite_schema"), 1);
+  b = tw_open("data files/APP.DB", WALSAFE_VFS_NAME);
+  ck_assert_int_eq(tw_query_int(b, "SELECT count(*) FROM sqlite_schema"), 1);
   expect_count(db, 2);
   expect_count("DATA FILES\\app.db", 2);
   walsafe_get_counters(&c1);
@@ -249,12 +249,12 @@ START_TEST(one_database_under_every_spelling) {
     printf("no 8.3 short name for %s here; short spelling not tested\n", sub);
   }
   ck_assert(SetCurrentDirectoryW(cwd));
-  db_close(b);
+  tw_close(b);
   expect_count(db, 1);
-  db_close(a);
+  tw_close(a);
   expect_count(db, 0);
-  scratch_remove(sub);
-  scratch_remove(dir);
+  tw_scratch_remove(sub);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
@@ -264,19 +264,19 @@ START_TEST(non_ascii_names_fold_case) {
   char dir[MAX_PATH * 3], sub[MAX_PATH * 3], db[MAX_PATH * 3], other[MAX_PATH * 3];
   WCHAR w[MAX_PATH * 3];
   sqlite3 *a;
-  use_walsafe(3000);
-  scratch_dir(dir, sizeof(dir), "uni");
-  scratch_path(sub, sizeof(sub), dir, "D\xc3\xa4t\xc3\xa4"); /* Dätä */
+  tw_use_walsafe(3000);
+  tw_scratch_dir(dir, sizeof(dir), "uni");
+  tw_scratch_path(sub, sizeof(sub), dir, "D\xc3\xa4t\xc3\xa4"); /* Dätä */
   MultiByteToWideChar(CP_UTF8, 0, sub, -1, w, MAX_PATH * 3);
   ck_assert(CreateDirectoryW(w, 0));
-  scratch_path(db, sizeof(db), sub, "\xc3\xa4pp.db");                           /* äpp.db */
-  scratch_path(other, sizeof(other), dir, "D\xc3\x84T\xc3\x84\\\xc3\x84PP.DB"); /* DÄTÄ\ÄPP.DB */
-  a = db_open(db, WALSAFE_VFS_NAME);
-  db_exec(a, "CREATE TABLE t(x)");
+  tw_scratch_path(db, sizeof(db), sub, "\xc3\xa4pp.db");                           /* äpp.db */
+  tw_scratch_path(other, sizeof(other), dir, "D\xc3\x84T\xc3\x84\\\xc3\x84PP.DB"); /* DÄTÄ\ÄPP.DB */
+  a = tw_open(db, WALSAFE_VFS_NAME);
+  tw_exec(a, "CREATE TABLE t(x)");
   expect_count(other, 1);
-  db_close(a);
-  scratch_remove(sub);
-  scratch_remove(dir);
+  tw_close(a);
+  tw_scratch_remove(sub);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
@@ -291,31 +291,31 @@ static int status_has(const char *zDb, const char *zNeedle) {
 START_TEST(shm_mappings_are_counted_from_xShmMap_and_xShmUnmap) {
   char dir[MAX_PATH * 3], db[MAX_PATH * 3];
   sqlite3 *a, *b;
-  use_walsafe(3000);
-  scratch_dir(dir, sizeof(dir), "shm");
-  scratch_path(db, sizeof(db), dir, "shm.db");
-  a = db_open_wal_with_rows(db, WALSAFE_VFS_NAME, 10);
+  tw_use_walsafe(3000);
+  tw_scratch_dir(dir, sizeof(dir), "shm");
+  tw_scratch_path(db, sizeof(db), dir, "shm.db");
+  a = tw_open_wal_with_rows(db, WALSAFE_VFS_NAME, 10);
   /* The -shm is opened inside the win32 VFS: counted as a mapping, not a
   ** handle (main + wal = 2). */
   expect_count(db, 2);
   ck_assert(status_has(db, "shm=1"));
-  b = db_open(db, WALSAFE_VFS_NAME);
-  ck_assert_int_eq(db_int(b, "SELECT count(*) FROM t"), 10);
+  b = tw_open(db, WALSAFE_VFS_NAME);
+  ck_assert_int_eq(tw_query_int(b, "SELECT count(*) FROM t"), 10);
   expect_count(db, 4);
   ck_assert(status_has(db, "shm=2"));
-  db_close(b);
+  tw_close(b);
   ck_assert(status_has(db, "shm=1"));
   expect_count(db, 2);
-  db_close(a);
+  tw_close(a);
   expect_count(db, 0);
   {
     char wal[MAX_PATH * 3], shm[MAX_PATH * 3];
-    side_path(wal, sizeof(wal), db, "-wal");
-    side_path(shm, sizeof(shm), db, "-shm");
-    ck_assert(!file_exists(wal));
-    ck_assert(!file_exists(shm));
+    tw_side_path(wal, sizeof(wal), db, "-wal");
+    tw_side_path(shm, sizeof(shm), db, "-shm");
+    ck_assert(!tw_exists(wal));
+    ck_assert(!tw_exists(shm));
   }
-  scratch_remove(dir);
+  tw_scratch_remove(dir);
 }
 END_TEST
 
@@ -370,7 +370,7 @@ static int make_share_dir(char *zOut, int nOut) {
   char prefix[MAX_PATH * 2], z[MAX_PATH * 3];
   WCHAR w[MAX_PATH * 3];
   DWORD n = GetEnvironmentVariableA("WINEPREFIX", prefix, sizeof(prefix));
-  if (running_under_wine() && n > 0 && n < sizeof(prefix) && prefix[0] == '/') {
+  if (tw_running_under_wine() && n > 0 && n < sizeof(prefix) && prefix[0] == '/') {
     const char *parts[] = {"\\dosdevices", "\\unc", "\\walsafe-test", "\\share"};
     size_t i;
     char *p;
@@ -398,39 +398,39 @@ START_TEST(wal_on_a_share_logs_one_warning_per_database) {
   char share[MAX_PATH * 3], a_db[MAX_PATH * 3], b_db[MAX_PATH * 3], c_db[MAX_PATH * 3];
   char local[MAX_PATH * 3], local_db[MAX_PATH * 3];
   sqlite3 *a1, *a2, *b, *c, *l;
-  use_walsafe(3000);
+  tw_use_walsafe(3000);
   if (!make_share_dir(share, sizeof(share))) {
     printf("no share reachable without a network here: logging on a share not tested\n");
     return;
   }
   printf("share directory: %s\n", share);
-  scratch_path(a_db, sizeof(a_db), share, "a.db");
-  scratch_path(b_db, sizeof(b_db), share, "b.db");
-  scratch_path(c_db, sizeof(c_db), share, "c.db");
-  scratch_dir(local, sizeof(local), "local");
-  scratch_path(local_db, sizeof(local_db), local, "l.db");
-  log_reset();
-  a1 = db_open_wal_with_rows(a_db, WALSAFE_VFS_NAME, 5);
-  a2 = db_open(a_db, WALSAFE_VFS_NAME);
-  db_exec(a2, "INSERT INTO t VALUES('second connection')");
-  ck_assert_int_eq(db_int(a1, "SELECT count(*) FROM t"), 6);
-  b = db_open_wal_with_rows(b_db, WALSAFE_VFS_NAME, 1);
-  c = db_open(c_db, WALSAFE_VFS_NAME); /* rollback journal: no warning */
-  db_exec(c, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
-  l = db_open_wal_with_rows(local_db, WALSAFE_VFS_NAME, 1);
-  ck_assert_int_eq(log_count("network file system"), 2);
-  ck_assert_int_eq(log_count("a.db is on a network file system"), 1);
-  ck_assert_int_eq(log_count("b.db is on a network file system"), 1);
-  ck_assert_int_eq(log_count("c.db is on a network"), 0);
-  ck_assert_int_eq(log_count("l.db is on a network"), 0);
-  ck_assert(log_count("(28) walsafe:") >= 2); /* SQLITE_WARNING */
-  db_close(a2);
-  db_close(a1);
-  db_close(b);
-  db_close(c);
-  db_close(l);
-  scratch_remove(share);
-  scratch_remove(local);
+  tw_scratch_path(a_db, sizeof(a_db), share, "a.db");
+  tw_scratch_path(b_db, sizeof(b_db), share, "b.db");
+  tw_scratch_path(c_db, sizeof(c_db), share, "c.db");
+  tw_scratch_dir(local, sizeof(local), "local");
+  tw_scratch_path(local_db, sizeof(local_db), local, "l.db");
+  tw_log_reset();
+  a1 = tw_open_wal_with_rows(a_db, WALSAFE_VFS_NAME, 5);
+  a2 = tw_open(a_db, WALSAFE_VFS_NAME);
+  tw_exec(a2, "INSERT INTO t VALUES('second connection')");
+  ck_assert_int_eq(tw_query_int(a1, "SELECT count(*) FROM t"), 6);
+  b = tw_open_wal_with_rows(b_db, WALSAFE_VFS_NAME, 1);
+  c = tw_open(c_db, WALSAFE_VFS_NAME); /* rollback journal: no warning */
+  tw_exec(c, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
+  l = tw_open_wal_with_rows(local_db, WALSAFE_VFS_NAME, 1);
+  ck_assert_int_eq(tw_log_count("network file system"), 2);
+  ck_assert_int_eq(tw_log_count("a.db is on a network file system"), 1);
+  ck_assert_int_eq(tw_log_count("b.db is on a network file system"), 1);
+  ck_assert_int_eq(tw_log_count("c.db is on a network"), 0);
+  ck_assert_int_eq(tw_log_count("l.db is on a network"), 0);
+  ck_assert(tw_log_count("(28) walsafe:") >= 2); /* SQLITE_WARNING */
+  tw_close(a2);
+  tw_close(a1);
+  tw_close(b);
+  tw_close(c);
+  tw_close(l);
+  tw_scratch_remove(share);
+  tw_scratch_remove(local);
 }
 END_TEST
 
@@ -459,6 +459,6 @@ static Suite *suite(void) {
 }
 
 int main(int argc, char **argv) {
-  log_install();
-  return run_suite(suite(), argc, argv);
+  tw_log_install();
+  return tw_run(suite(), argc, argv);
 }

@@ -39,32 +39,32 @@ typedef struct files {
 } files;
 
 static void files_make(files *f, const char *zTag) {
-  scratch_dir(f->dir, sizeof(f->dir), zTag);
-  scratch_path(f->db, sizeof(f->db), f->dir, "app.db");
-  side_path(f->wal, sizeof(f->wal), f->db, "-wal");
-  side_path(f->shm, sizeof(f->shm), f->db, "-shm");
+  tw_scratch_dir(f->dir, sizeof(f->dir), zTag);
+  tw_scratch_path(f->db, sizeof(f->db), f->dir, "app.db");
+  tw_side_path(f->wal, sizeof(f->wal), f->db, "-wal");
+  tw_side_path(f->shm, sizeof(f->shm), f->db, "-shm");
 }
 
 /* The table is checkpointed into the database file; the ROWS rows, one
 ** transaction each, are only in the -wal. */
 static void crashed_writer(const files *f) {
-  sqlite3 *db = db_open(f->db, "win32");
+  sqlite3 *db = tw_open(f->db, "win32");
   int i, on = 0;
-  db_exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); PRAGMA wal_checkpoint(TRUNCATE);");
-  db_exec(db, "PRAGMA wal_autocheckpoint=0");
+  tw_exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); PRAGMA wal_checkpoint(TRUNCATE);");
+  tw_exec(db, "PRAGMA wal_autocheckpoint=0");
   for (i = 0; i < ROWS; i++)
-    db_exec(db, "INSERT INTO t VALUES ('committed by the crashed writer')");
+    tw_exec(db, "INSERT INTO t VALUES ('committed by the crashed writer')");
   ck_assert_int_eq(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, &on), SQLITE_OK);
   ck_assert_int_eq(on, 1);
-  db_close(db);
-  ck_assert_int_gt(file_size(f->wal), 0);
-  ck_assert(file_exists(f->shm));
+  tw_close(db);
+  ck_assert_int_gt(tw_file_size(f->wal), 0);
+  ck_assert(tw_exists(f->shm));
 }
 
 static void expect_rows(const char *zDb, const char *zVfs, int n) {
-  sqlite3 *db = db_open(zDb, zVfs);
-  ck_assert_int_eq(db_int(db, "SELECT count(*) FROM t"), n);
-  db_close(db);
+  sqlite3 *db = tw_open(zDb, zVfs);
+  ck_assert_int_eq(tw_query_int(db, "SELECT count(*) FROM t"), n);
+  tw_close(db);
 }
 
 /* ---- a connection that reads and closes, in its own thread -------------- */
@@ -78,7 +78,7 @@ typedef struct reader {
   int rows;     /* count(*) when rc is SQLITE_OK */
   int close_rc; /* of sqlite3_close */
   char err[256];
-  double read_ms; /* now_ms() when the read returned */
+  double read_ms; /* tw_now_ms() when the read returned */
 } reader;
 
 static DWORD WINAPI reader_main(LPVOID arg) {
@@ -95,7 +95,7 @@ static DWORD WINAPI reader_main(LPVOID arg) {
       r->rc = SQLITE_OK;
     }
   }
-  r->read_ms = now_ms();
+  r->read_ms = tw_now_ms();
   if (r->rc != SQLITE_OK) snprintf(r->err, sizeof(r->err), "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(r->rc));
   sqlite3_finalize(st);
   r->close_rc = sqlite3_close(db);
@@ -130,11 +130,11 @@ static long long retries_now(void) {
 /* Wait until walsafe has retried something since `before` (the reader is
 ** waiting the scanner out) or the reader has finished. 1: seen waiting. */
 static int reader_seen_waiting(const reader *r, long long before) {
-  double deadline = now_ms() + BUDGET_MS;
+  double deadline = tw_now_ms() + BUDGET_MS;
   for (;;) {
     if (retries_now() > before) return 1;
     if (!reader_running(r)) return 0;
-    if (now_ms() > deadline) return 0;
+    if (tw_now_ms() > deadline) return 0;
     Sleep(1);
   }
 }
@@ -145,13 +145,13 @@ static int reader_seen_waiting(const reader *r, long long before) {
 ** to let go HOLD_MS after the reader is seen waiting, or as soon as the
 ** reader has finished. *pWasWaiting: the reader was seen waiting and was
 ** still running when the scanner was told to let go. Returns when both are
-** done; *pRelease is now_ms() just before the scanner was told.
+** done; *pRelease is tw_now_ms() just before the scanner was told.
 */
 static void read_under_shm_scanner(const files *f, const char *zVfs, int flags, DWORD share, reader *r,
                                    int *pWasWaiting, double *pRelease) {
-  scanner s;
+  tw_scanner s;
   long long before;
-  scanner_start(&s, f->shm, share, -1);
+  tw_scanner_start(&s, f->shm, share, -1);
   before = retries_now();
   reader_start(r, f->db, zVfs, flags);
   *pWasWaiting = reader_seen_waiting(r, before);
@@ -160,9 +160,9 @@ static void read_under_shm_scanner(const files *f, const char *zVfs, int flags, 
     WaitForSingleObject(r->thread, HOLD_MS);
     *pWasWaiting = reader_running(r);
   }
-  *pRelease = now_ms();
-  scanner_release(&s);
-  scanner_join(&s);
+  *pRelease = tw_now_ms();
+  tw_scanner_release(&s);
+  tw_scanner_join(&s);
   reader_join(r);
 }
 
@@ -173,7 +173,7 @@ START_TEST(walsafe_read_waits_out_a_share_none_hold_of_the_shm_and_sees_every_ro
   reader r;
   int waited;
   double release;
-  use_walsafe(BUDGET_MS);
+  tw_use_walsafe(BUDGET_MS);
   files_make(&f, "shmnone");
   crashed_writer(&f);
   read_under_shm_scanner(&f, WALSAFE_VFS_NAME, SQLITE_OPEN_READWRITE, SHARE_NONE, &r, &waited, &release);
@@ -185,10 +185,10 @@ START_TEST(walsafe_read_waits_out_a_share_none_hold_of_the_shm_and_sees_every_ro
   ck_assert_int_eq(r.rows, ROWS);
   ck_assert_int_eq(r.close_rc, SQLITE_OK);
   /* It was the last close: the frames are in the database, nothing left. */
-  ck_assert(!file_exists(f.wal));
-  ck_assert(!file_exists(f.shm));
+  ck_assert(!tw_exists(f.wal));
+  ck_assert(!tw_exists(f.shm));
   expect_rows(f.db, WALSAFE_VFS_NAME, ROWS);
-  scratch_remove(f.dir);
+  tw_scratch_remove(f.dir);
 }
 END_TEST
 
@@ -196,24 +196,24 @@ END_TEST
 ** and with no open of it possible the read fails. Nothing is lost. */
 START_TEST(plain_win32_read_fails_with_cantopen_under_a_share_none_hold_of_the_shm) {
   files f;
-  scanner s;
+  tw_scanner s;
   sqlite3 *db;
   int rc;
   char err[256];
-  use_plain();
+  tw_use_plain();
   files_make(&f, "shmnoneplain");
   crashed_writer(&f);
-  scanner_start(&s, f.shm, SHARE_NONE, -1);
-  db = db_open(f.db, "win32");
+  tw_scanner_start(&s, f.shm, SHARE_NONE, -1);
+  db = tw_open(f.db, "win32");
   rc = sqlite3_exec(db, "SELECT count(*) FROM t", 0, 0, 0);
   snprintf(err, sizeof(err), "%s", sqlite3_errmsg(db));
   sqlite3_close(db);
-  scanner_release(&s);
-  scanner_join(&s);
+  tw_scanner_release(&s);
+  tw_scanner_join(&s);
   printf("plain win32, -shm held with share NONE: read rc=%d (%s)\n", rc, err);
   ck_assert_int_eq(rc & 0xff, SQLITE_CANTOPEN);
   expect_rows(f.db, "win32", ROWS);
-  scratch_remove(f.dir);
+  tw_scratch_remove(f.dir);
 }
 END_TEST
 
@@ -233,12 +233,12 @@ START_TEST(walsafe_share_read_hold_of_the_shm_leaves_nothing_once_it_ends) {
   int waited;
   double release;
   long long wal, shm;
-  use_walsafe(BUDGET_MS);
+  tw_use_walsafe(BUDGET_MS);
   files_make(&f, "shmread");
   crashed_writer(&f);
   read_under_shm_scanner(&f, WALSAFE_VFS_NAME, flags, SHARE_R, &r, &waited, &release);
-  wal = file_size(f.wal);
-  shm = file_size(f.shm);
+  wal = tw_file_size(f.wal);
+  shm = tw_file_size(f.shm);
   printf(
       "walsafe, %s connection, -shm held with share READ: read rc=%d (%s) rows=%d, returned %+.0f ms from the "
       "release, %s; after the release: -wal %lld, -shm %lld\n",
@@ -257,7 +257,7 @@ START_TEST(walsafe_share_read_hold_of_the_shm_leaves_nothing_once_it_ends) {
     ck_assert_double_lt(r.read_ms, release);
   }
   expect_rows(f.db, WALSAFE_VFS_NAME, ROWS);
-  scratch_remove(f.dir);
+  tw_scratch_remove(f.dir);
 }
 END_TEST
 
@@ -266,15 +266,15 @@ END_TEST
 ** leaves the -wal with the frames (and the -shm) once the hold has ended. */
 START_TEST(plain_win32_share_read_hold_of_the_shm_leaves_the_wal_with_frames) {
   files f;
-  scanner s;
+  tw_scanner s;
   sqlite3 *db;
   int rc, rows = -1;
   long long wal, shm;
-  use_plain();
+  tw_use_plain();
   files_make(&f, "shmreadplain");
   crashed_writer(&f);
-  scanner_start(&s, f.shm, SHARE_R, -1);
-  db = db_open(f.db, "win32");
+  tw_scanner_start(&s, f.shm, SHARE_R, -1);
+  db = tw_open(f.db, "win32");
   {
     sqlite3_stmt *st = 0;
     rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &st, 0);
@@ -285,17 +285,17 @@ START_TEST(plain_win32_share_read_hold_of_the_shm_leaves_the_wal_with_frames) {
     sqlite3_finalize(st);
   }
   sqlite3_close(db);
-  scanner_release(&s);
-  scanner_join(&s);
-  wal = file_size(f.wal);
-  shm = file_size(f.shm);
+  tw_scanner_release(&s);
+  tw_scanner_join(&s);
+  wal = tw_file_size(f.wal);
+  shm = tw_file_size(f.shm);
   printf("plain win32, -shm held with share READ: read rc=%d rows=%d; after the release: -wal %lld, -shm %lld\n", rc,
          rows, wal, shm);
   ck_assert_int_eq(rc, SQLITE_OK);
   ck_assert_int_eq(rows, ROWS);
   ck_assert_msg(wal > 0, "the plain win32 VFS was expected to leave the -wal with frames, -wal: %lld", wal);
   expect_rows(f.db, "win32", ROWS); /* harmless here: the frames are this database's */
-  scratch_remove(f.dir);
+  tw_scratch_remove(f.dir);
 }
 END_TEST
 
@@ -313,6 +313,6 @@ static Suite *suite(void) {
 }
 
 int main(int argc, char **argv) {
-  log_install();
-  return run_suite(suite(), argc, argv);
+  tw_log_install();
+  return tw_run(suite(), argc, argv);
 }

@@ -23,12 +23,12 @@ typedef struct scenario {
 
 static const scenario k_scenarios[] = {
     {"no scanner", 0, 0, 0},
-    {"-wal, share RW, 500 ms", "-wal", SHARE_RW, 500},
-    {"-wal, share RW, 2000 ms", "-wal", SHARE_RW, 2000},
-    {"-wal, share RW, 5000 ms", "-wal", SHARE_RW, 5000},
-    {"-wal, share RWD, 2000 ms", "-wal", SHARE_RWD, 2000},
-    {"-shm, share RW, 2000 ms", "-shm", SHARE_RW, 2000},
-    {"database, share RW, 2000 ms", "", SHARE_RW, 2000},
+    {"-wal, share RW, 500 ms", "-wal", TW_SHARE_RW, 500},
+    {"-wal, share RW, 2000 ms", "-wal", TW_SHARE_RW, 2000},
+    {"-wal, share RW, 5000 ms", "-wal", TW_SHARE_RW, 5000},
+    {"-wal, share RWD, 2000 ms", "-wal", TW_SHARE_RWD, 2000},
+    {"-shm, share RW, 2000 ms", "-shm", TW_SHARE_RW, 2000},
+    {"database, share RW, 2000 ms", "", TW_SHARE_RW, 2000},
 };
 
 /* The files of zDb on disk: side files only, or with the database too. */
@@ -36,14 +36,14 @@ static void leftovers(const char *zDb, int with_db, char *zOut, size_t nOut) {
   char z[MAX_PATH * 3];
   long long n;
   zOut[0] = 0;
-  if (with_db && file_exists(zDb)) snprintf(zOut, nOut, "db ");
-  side_path(z, sizeof(z), zDb, "-wal");
-  n = file_size(z);
+  if (with_db && tw_exists(zDb)) snprintf(zOut, nOut, "db ");
+  tw_side_path(z, sizeof(z), zDb, "-wal");
+  n = tw_file_size(z);
   if (n >= 0) snprintf(zOut + strlen(zOut), nOut - strlen(zOut), "-wal (%lld B) ", n);
-  side_path(z, sizeof(z), zDb, "-shm");
-  if (file_exists(z)) snprintf(zOut + strlen(zOut), nOut - strlen(zOut), "-shm ");
-  side_path(z, sizeof(z), zDb, "-journal");
-  if (file_exists(z)) snprintf(zOut + strlen(zOut), nOut - strlen(zOut), "-journal ");
+  tw_side_path(z, sizeof(z), zDb, "-shm");
+  if (tw_exists(z)) snprintf(zOut + strlen(zOut), nOut - strlen(zOut), "-shm ");
+  tw_side_path(z, sizeof(z), zDb, "-journal");
+  if (tw_exists(z)) snprintf(zOut + strlen(zOut), nOut - strlen(zOut), "-journal ");
   if (!zOut[0]) snprintf(zOut, nOut, "nothing");
 }
 
@@ -52,44 +52,44 @@ static void run(const scenario *sc, int walsafe) {
   char dir[MAX_PATH * 3], db[MAX_PATH * 3], held[MAX_PATH * 3], z[MAX_PATH * 3];
   char left_close[128], left_after[128], left_delete[128], del[160];
   const char *zVfs = walsafe ? WALSAFE_VFS_NAME : "win32";
-  scanner s;
+  tw_scanner s;
   sqlite3 *c;
   double t0, close_ms, delete_ms;
   int i;
   if (walsafe)
-    use_walsafe(3000);
+    tw_use_walsafe(3000);
   else
-    use_plain();
-  scratch_dir(dir, sizeof(dir), "table");
-  scratch_path(db, sizeof(db), dir, "t.db");
+    tw_use_plain();
+  tw_scratch_dir(dir, sizeof(dir), "table");
+  tw_scratch_path(db, sizeof(db), dir, "t.db");
   /* Close. */
-  c = db_open_wal_with_rows(db, zVfs, 100);
+  c = tw_open_wal_with_rows(db, zVfs, 100);
   if (sc->zSuffix) {
-    side_path(held, sizeof(held), db, sc->zSuffix);
-    scanner_start(&s, held, sc->share, sc->hold_ms);
+    tw_side_path(held, sizeof(held), db, sc->zSuffix);
+    tw_scanner_start(&s, held, sc->share, sc->hold_ms);
   }
-  t0 = now_ms();
-  db_close(c);
-  close_ms = now_ms() - t0;
+  t0 = tw_now_ms();
+  tw_close(c);
+  close_ms = tw_now_ms() - t0;
   leftovers(db, 0, left_close, sizeof(left_close));
-  if (sc->zSuffix) scanner_join(&s);
+  if (sc->zSuffix) tw_scanner_join(&s);
   leftovers(db, 0, left_after, sizeof(left_after));
   /* Delete, from a clean start with every file present. */
-  scratch_remove(dir);
-  scratch_dir(dir, sizeof(dir), "table");
-  scratch_path(db, sizeof(db), dir, "t.db");
-  c = db_open(db, "win32");
-  db_exec(c, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
-  db_close(c);
+  tw_scratch_remove(dir);
+  tw_scratch_dir(dir, sizeof(dir), "table");
+  tw_scratch_path(db, sizeof(db), dir, "t.db");
+  c = tw_open(db, "win32");
+  tw_exec(c, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
+  tw_close(c);
   for (i = 1; i < 4; i++) {
-    side_path(z, sizeof(z), db, sides[i]);
-    file_create_empty(z);
+    tw_side_path(z, sizeof(z), db, sides[i]);
+    tw_create_empty(z);
   }
   if (sc->zSuffix) {
-    side_path(held, sizeof(held), db, sc->zSuffix);
-    scanner_start(&s, held, sc->share, sc->hold_ms);
+    tw_side_path(held, sizeof(held), db, sc->zSuffix);
+    tw_scanner_start(&s, held, sc->share, sc->hold_ms);
   }
-  t0 = now_ms();
+  t0 = tw_now_ms();
   if (walsafe) {
     int rc = walsafe_delete_database(db, 5000);
     snprintf(del, sizeof(del), "%s", rc == SQLITE_OK ? "SQLITE_OK" : sqlite3_errstr(rc));
@@ -97,7 +97,7 @@ static void run(const scenario *sc, int walsafe) {
     del[0] = 0;
     for (i = 0; i < 4; i++) {
       WCHAR w[MAX_PATH * 3];
-      side_path(z, sizeof(z), db, sides[i]);
+      tw_side_path(z, sizeof(z), db, sides[i]);
       MultiByteToWideChar(CP_UTF8, 0, z, -1, w, MAX_PATH * 3);
       if (!DeleteFileW(w) && GetLastError() != ERROR_FILE_NOT_FOUND) {
         snprintf(del + strlen(del), sizeof(del) - strlen(del), "%s fails (%lu) ", i ? sides[i] : "db",
@@ -106,14 +106,14 @@ static void run(const scenario *sc, int walsafe) {
     }
     if (!del[0]) snprintf(del, sizeof(del), "all deleted");
   }
-  delete_ms = now_ms() - t0;
+  delete_ms = tw_now_ms() - t0;
   leftovers(db, 1, left_delete, sizeof(left_delete));
-  if (sc->zSuffix) scanner_join(&s);
+  if (sc->zSuffix) tw_scanner_join(&s);
   printf("| %s | %s | %.0f | %s | %s | %.0f | %s | %s |\n", sc->zLabel, walsafe ? "walsafe" : "win32", close_ms,
          left_close, left_after, delete_ms, del, left_delete);
   fflush(stdout);
   if (walsafe) walsafe_unregister();
-  scratch_remove(dir);
+  tw_scratch_remove(dir);
 }
 
 /* Run inside a Check test, so that a failed step is reported. */
@@ -135,6 +135,6 @@ int main(int argc, char **argv) {
   TCase *t = tcase_create("table");
   tcase_add_test(t, print_the_table);
   suite_add_tcase(s, t);
-  log_install();
-  return run_suite(s, argc, argv);
+  tw_log_install();
+  return tw_run(s, argc, argv);
 }

@@ -48,7 +48,8 @@ int main(int argc, char **argv) {
   sqlite3_finalize(st);
   sqlite3_prepare_v2(db, "SELECT walsafe_handle_count(?)", -1, &st, 0);
   sqlite3_bind_text(st, 1, db_path, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_ROW || (n = sqlite3_column_int(st, 0)) != 2) return fail("handle count", sqlite3_errmsg(db));
+  if (sqlite3_step(st) != SQLITE_ROW || (n = sqlite3_column_int(st, 0)) != 2)
+    return fail("handle count", sqlite3_errmsg(db));
   printf("ok walsafe_handle_count = %d\n", n);
   sqlite3_finalize(st);
 

@@ -34,8 +34,8 @@ int main(int argc, char **argv) {
   }
   minHold = (ULONGLONG)atoi(argv[3]);
   snprintf(zRelease, sizeof(zRelease), "%s.release", argv[2]);
-  h = CreateFileA(argv[1], GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
-                  FILE_ATTRIBUTE_NORMAL, NULL);
+  h = CreateFileA(argv[1], GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL,
+                  NULL);
   if (h == INVALID_HANDLE_VALUE) {
     char z[64];
     snprintf(z, sizeof(z), "cannot open: error %lu", GetLastError());
