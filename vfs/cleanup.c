@@ -121,12 +121,12 @@ static unsigned ws_remove_wal_and_shm_locked(const char *zDb, int *pTransient) {
 ** has the database, and what is left is its own.
 */
 static unsigned ws_remove_wal_and_shm(ws_db *db, int budget_ms, int *pInUse) {
-  unsigned left = 0;
   ws_retry r;
   *pInUse = 0;
   ws_retry_start(&r, budget_ms);
   for (;;) {
     sqlite3_file *lock = 0;
+    unsigned left;
     int transient = 0, rc = ws_lock_database(db->path, &lock);
     if (rc != SQLITE_OK) {
       /* In use, gone or read-only: what is left is theirs to clean up. */
@@ -367,11 +367,7 @@ int ws_defer_delete_if_held(ws_db *db, enum ws_side side, const char *zPath) {
   int held;
   if (side == WS_SIDE_JOURNAL) return 0; /* deleting a journal is a commit: never deferred */
   ws_db_lock(db);
-  switch (side) {
-    case WS_SIDE_WAL: held = db->n_open[WS_KIND_WAL] > 0; break;
-    case WS_SIDE_SHM: held = db->n_shm > 0; break;
-    default: held = db->n_open[WS_KIND_MAIN] > 0; break;
-  }
+  held = side == WS_SIDE_SHM ? db->n_shm > 0 : db->n_open[ws_kind_of_side(side)] > 0;
   if (held) db->pending |= (unsigned)side;
   ws_db_unlock(db);
   if (held) {

@@ -196,9 +196,10 @@ static int ws_fold(ws_db *db, sqlite3_int64 deadline, int *pFold) {
 /* Passes until none of the four files is left, a failure that waiting
 ** cannot clear, or the deadline. */
 static int ws_delete_passes(ws_db *db, sqlite3_int64 deadline, unsigned left, char **pzReport) {
-  int rc = SQLITE_OK, attempt = 0, fold = 1, folded = 0;
+  int attempt = 0, fold = 1, folded = 0;
   while (left != 0) {
     char *zWhy = 0;
+    int rc;
     /* SQLITE_OK only from a pass whose final look found none of the four. */
     rc = ws_delete_pass(db, fold, &left, &zWhy);
     if (rc == SQLITE_OK) break;

@@ -56,6 +56,10 @@ char *ws_side_name(const char *zDb, enum ws_side side) {
   return sqlite3_mprintf("%s%s", zDb, ws_side_info(side)->zSuffix);
 }
 
+/* The kind of file a side is opened as (the -shm: WS_KIND_OTHER, since
+** the parent opens it inside xShmMap). */
+enum ws_kind ws_kind_of_side(enum ws_side side) { return ws_side_info(side)->kind; }
+
 /* Side files that SQLite opens as its own files (-wal, -journal). */
 static const char *ws_name_for_kind(sqlite3_filename zName, enum ws_kind kind) {
   if (kind == WS_KIND_WAL) return sqlite3_filename_wal(zName);

@@ -175,6 +175,7 @@ void ws_retry_succeeded(const ws_retry *r); /* counts a success after retries */
 /* ---- a database's files (files.c) ---- */
 enum ws_side ws_side_of_path(const char *zPath, size_t *pnDb); /* WS_SIDE_MAIN if no side file */
 char *ws_side_name(const char *zDb, enum ws_side side);        /* sqlite3_malloc'd */
+enum ws_kind ws_kind_of_side(enum ws_side side);
 enum ws_print { WS_PRINT_WORDS, WS_PRINT_JSON, WS_PRINT_FILES };
 /* "wal shm" ("none" when empty), "\"wal\", \"shm\"", or "database -wal". */
 void ws_append_sides(sqlite3_str *s, unsigned sides, enum ws_print style);
