@@ -10,8 +10,8 @@
 
 #include <stdio.h>
 
-#define CHURN_ITERATIONS 2000     /* per round, figure 2 */
-#define THREAD_ITERATIONS 1000    /* per thread per round, figure 4b */
+#define CHURN_ITERATIONS 2000  /* per round, figure 2 */
+#define THREAD_ITERATIONS 1000 /* per thread per round, figure 4b */
 #define THREAD_COUNTS_MAX 4
 
 static void churn_create(const char *zPath, const char *zVfs) {
@@ -98,7 +98,8 @@ static bench_sample threads_trial(const bench_settings *s, const char *zVfs, int
   for (i = 0; i < nThread; i++) {
     if (bench_thread_start(&threads[i], thread_churn, &jobs[i]) != 0) bench_fail("cannot start a thread");
   }
-  for (i = 0; i < nThread; i++) bench_thread_join(&threads[i]);
+  for (i = 0; i < nThread; i++)
+    bench_thread_join(&threads[i]);
   return bench_stopwatch_rate(&w, (double)nThread * jobs[0].iterations);
 }
 

@@ -148,18 +148,20 @@ double bench_sample_get(bench_sample x, bench_clock c) { return c == BENCH_CLOCK
 double bench_median_of(const bench_sample *a, int n, bench_clock c) {
   double v[BENCH_MAX_ROUNDS];
   int i;
-  for (i = 0; i < n && i < BENCH_MAX_ROUNDS; i++) v[i] = bench_sample_get(a[i], c);
+  for (i = 0; i < n && i < BENCH_MAX_ROUNDS; i++)
+    v[i] = bench_sample_get(a[i], c);
   return bench_median(v, i);
 }
 
 void bench_format_ratio(char *zOut, size_t nOut, double ratio, double noise, const char *zOther, double other,
                         double otherNoise) {
-  if (zOther) snprintf(zOut, nOut, "%.3f ±%.3f (%s %.3f ±%.3f)", ratio, noise, zOther, other, otherNoise);
-  else snprintf(zOut, nOut, "%.3f ±%.3f", ratio, noise);
+  if (zOther)
+    snprintf(zOut, nOut, "%.3f ±%.3f (%s %.3f ±%.3f)", ratio, noise, zOther, other, otherNoise);
+  else
+    snprintf(zOut, nOut, "%.3f ±%.3f", ratio, noise);
 }
 
-void bench_ab(const bench_settings *s, bench_trial_fn trial, void *ctx, bench_sample *aParent,
-              bench_sample *aWalsafe) {
+void bench_ab(const bench_settings *s, bench_trial_fn trial, void *ctx, bench_sample *aParent, bench_sample *aWalsafe) {
   int r;
   for (r = -s->warmup_rounds; r < s->rounds; r++) {
     int walsafeFirst = (r & 1) != 0;
@@ -171,8 +173,8 @@ void bench_ab(const bench_settings *s, bench_trial_fn trial, void *ctx, bench_sa
   }
 }
 
-double bench_paired_ratio(const bench_sample *aParent, const bench_sample *aWalsafe, int n, int invert,
-                          bench_clock c, double *pNoise) {
+double bench_paired_ratio(const bench_sample *aParent, const bench_sample *aWalsafe, int n, int invert, bench_clock c,
+                          double *pNoise) {
   double ratios[BENCH_MAX_ROUNDS];
   int i;
   for (i = 0; i < n && i < BENCH_MAX_ROUNDS; i++) {
@@ -184,8 +186,8 @@ double bench_paired_ratio(const bench_sample *aParent, const bench_sample *aWals
 }
 
 double bench_ab_row(const char *zFigure, const bench_sample *aParent, const bench_sample *aWalsafe, int n,
-                    const char *zUnit, bench_clock judged, bench_goal_kind goalKind, double goal,
-                    const char *zGoalText, double *pNoise) {
+                    const char *zUnit, bench_clock judged, bench_goal_kind goalKind, double goal, const char *zGoalText,
+                    double *pNoise) {
   bench_clock other = judged == BENCH_CLOCK_CPU ? BENCH_CLOCK_WALL : BENCH_CLOCK_CPU;
   double noise, otherNoise;
   double ratio = bench_paired_ratio(aParent, aWalsafe, n, 0, judged, &noise);

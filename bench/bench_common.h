@@ -17,8 +17,8 @@
 typedef struct bench_settings {
   int warmup_rounds;
   int rounds;
-  double scale; /* multiplies every workload size: 1 = the documented run */
-  const char *dir; /* a private temporary directory */
+  double scale;          /* multiplies every workload size: 1 = the documented run */
+  const char *dir;       /* a private temporary directory */
   int cpu_clock_partial; /* bench_cpu_clock_is_partial(): judge by the wall clock */
 } bench_settings;
 
@@ -74,7 +74,7 @@ typedef struct bench_stopwatch {
   int64_t wall0, cpu0;
 } bench_stopwatch;
 void bench_stopwatch_start(bench_stopwatch *w);
-bench_sample bench_stopwatch_rate(const bench_stopwatch *w, double count); /* count per second */
+bench_sample bench_stopwatch_rate(const bench_stopwatch *w, double count);    /* count per second */
 bench_sample bench_stopwatch_cost_us(const bench_stopwatch *w, double count); /* microseconds each */
 double bench_sample_get(bench_sample x, bench_clock c);
 
@@ -84,12 +84,11 @@ double bench_sample_get(bench_sample x, bench_clock c);
 ** and walsafe first in odd ones; fills aParent[] and aWalsafe[].
 */
 typedef bench_sample (*bench_trial_fn)(const bench_settings *s, const char *zVfs, int round, void *ctx);
-void bench_ab(const bench_settings *s, bench_trial_fn trial, void *ctx, bench_sample *aParent,
-              bench_sample *aWalsafe);
+void bench_ab(const bench_settings *s, bench_trial_fn trial, void *ctx, bench_sample *aParent, bench_sample *aWalsafe);
 /* Median over rounds of walsafe/parent (or parent/walsafe when invert) on
 ** clock c, each round's pair taken together; *pNoise gets its half-IQR. */
-double bench_paired_ratio(const bench_sample *aParent, const bench_sample *aWalsafe, int n, int invert,
-                          bench_clock c, double *pNoise);
+double bench_paired_ratio(const bench_sample *aParent, const bench_sample *aWalsafe, int n, int invert, bench_clock c,
+                          double *pNoise);
 /* Median over rounds on clock c. */
 double bench_median_of(const bench_sample *a, int n, bench_clock c);
 /* "0.998 ±0.004 (wall 0.990 ±0.030)": the judged ratio, then the other. */
@@ -101,8 +100,8 @@ void bench_format_ratio(char *zOut, size_t nOut, double ratio, double noise, con
 ** paired ratio on it (goal applied), the other clock's ratio beside it.
 ** Returns the judged ratio; *pNoise (may be NULL) gets its noise. */
 double bench_ab_row(const char *zFigure, const bench_sample *aParent, const bench_sample *aWalsafe, int n,
-                    const char *zUnit, bench_clock judged, bench_goal_kind goalKind, double goal,
-                    const char *zGoalText, double *pNoise);
+                    const char *zUnit, bench_clock judged, bench_goal_kind goalKind, double goal, const char *zGoalText,
+                    double *pNoise);
 
 /* The figures (bench_steady.c, bench_churn.c, bench_teardown.c,
 ** bench_scale.c). Each prints its detail to stderr and its rows to stdout. */

@@ -18,6 +18,7 @@
 */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench_common.h"
 #include "walsafe.h"
@@ -40,10 +41,14 @@ int main(int argc, char **argv) {
   s.scale = 1.0;
   s.cpu_clock_partial = bench_cpu_clock_is_partial();
   for (; i + 1 < argc && argv[i][0] == '-' && argv[i][1] == '-'; i += 2) {
-    if (strcmp(argv[i], "--rounds") == 0) s.rounds = atoi(argv[i + 1]);
-    else if (strcmp(argv[i], "--warmup") == 0) s.warmup_rounds = atoi(argv[i + 1]);
-    else if (strcmp(argv[i], "--scale") == 0) s.scale = atof(argv[i + 1]);
-    else usage();
+    if (strcmp(argv[i], "--rounds") == 0)
+      s.rounds = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--warmup") == 0)
+      s.warmup_rounds = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--scale") == 0)
+      s.scale = atof(argv[i + 1]);
+    else
+      usage();
   }
   if (i >= argc || s.rounds < 1 || s.rounds > BENCH_MAX_ROUNDS || s.warmup_rounds < 0 || s.scale <= 0) usage();
   zCmd = argv[i++];
@@ -57,14 +62,22 @@ int main(int argc, char **argv) {
   if (bench_make_temp_dir("walsafe-bench", zDir, sizeof(zDir)) != 0) bench_fail("cannot make a temp directory");
   s.dir = zDir;
 
-  if (strcmp(zCmd, "steady") == 0 && i < argc) bench_figure_steady(&s, argv[i]);
-  else if (strcmp(zCmd, "churn") == 0) bench_figure_churn(&s);
-  else if (strcmp(zCmd, "teardown") == 0) bench_figure_teardown(&s);
-  else if (strcmp(zCmd, "holds") == 0 && i < argc) bench_teardown_holds(&s, argv[i]);
-  else if (strcmp(zCmd, "scale") == 0) bench_figure_scale(&s);
-  else if (strcmp(zCmd, "threads") == 0) bench_figure_threads(&s);
-  else if (strcmp(zCmd, "instr-steady") == 0 && i + 1 < argc) bench_steady_for_callgrind(&s, argv[i], argv[i + 1]);
-  else if (strcmp(zCmd, "instr-churn") == 0 && i < argc) bench_churn_for_callgrind(&s, argv[i]);
+  if (strcmp(zCmd, "steady") == 0 && i < argc)
+    bench_figure_steady(&s, argv[i]);
+  else if (strcmp(zCmd, "churn") == 0)
+    bench_figure_churn(&s);
+  else if (strcmp(zCmd, "teardown") == 0)
+    bench_figure_teardown(&s);
+  else if (strcmp(zCmd, "holds") == 0 && i < argc)
+    bench_teardown_holds(&s, argv[i]);
+  else if (strcmp(zCmd, "scale") == 0)
+    bench_figure_scale(&s);
+  else if (strcmp(zCmd, "threads") == 0)
+    bench_figure_threads(&s);
+  else if (strcmp(zCmd, "instr-steady") == 0 && i + 1 < argc)
+    bench_steady_for_callgrind(&s, argv[i], argv[i + 1]);
+  else if (strcmp(zCmd, "instr-churn") == 0 && i < argc)
+    bench_churn_for_callgrind(&s, argv[i]);
   else {
     bench_remove_dir(zDir);
     usage();

@@ -37,7 +37,8 @@ static sqlite3 **scale_hold(const bench_settings *s, const char *zVfs, int n) {
 
 static void scale_release(sqlite3 **a, int n) {
   int i;
-  for (i = 0; i < n; i++) sqlite3_close(a[i]);
+  for (i = 0; i < n; i++)
+    sqlite3_close(a[i]);
   free(a);
 }
 

@@ -47,7 +47,8 @@ static steady_sizes steady_sizes_for(double scale) {
 
 static void steady_value(bench_rng *rng, char *z) {
   int i;
-  for (i = 0; i < STEADY_VALUE_BYTES; i++) z[i] = (char)('a' + bench_rng_below(rng, 26));
+  for (i = 0; i < STEADY_VALUE_BYTES; i++)
+    z[i] = (char)('a' + bench_rng_below(rng, 26));
   z[STEADY_VALUE_BYTES] = 0;
 }
 

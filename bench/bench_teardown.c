@@ -46,8 +46,9 @@ static void teardown_prepare(const char *zPath, const char *zVfs, sqlite3 **aDb)
   bench_remove_database(zPath);
   for (c = 0; c < 2; c++) {
     aDb[c] = bench_open(zPath, zVfs, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    bench_exec(aDb[c], "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
-                       "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT)");
+    bench_exec(aDb[c],
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
+               "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT)");
   }
   for (c = 0; c < 2; c++) {
     sqlite3_stmt *ins = bench_prepare(aDb[c], "INSERT INTO t(v) VALUES (printf('%0100d', ?1))");
@@ -193,8 +194,7 @@ void bench_figure_teardown(const bench_settings *s) {
   snprintf(zP, sizeof(zP), "plain: %.2f ms, %d files left", med[TD_PLAIN], maxLeft[TD_PLAIN]);
   ratio = bench_paired_ratio(a[TD_PLAIN], a[TD_WALSAFE], s->rounds, 1, BENCH_CLOCK_WALL, &noise);
   bench_format_ratio(zRatio, sizeof(zRatio), ratio, noise, 0, 0, 0);
-  bench_row("3 teardown: plain close + unlink vs walsafe (× faster)", zP, zW, ratio, zRatio, BENCH_GOAL_NONE, 0,
-            "—");
+  bench_row("3 teardown: plain close + unlink vs walsafe (× faster)", zP, zW, ratio, zRatio, BENCH_GOAL_NONE, 0, "—");
 }
 
 /* The plot's data (and on Windows figure 6): per hold time, the median

@@ -6,9 +6,7 @@
 # vendored is committed, and VENDORED below would name it):
 #  1. format: `clang-format --dry-run -Werror` with the repo's .clang-format,
 #     one check per file; a failing file is listed with its number of
-#     deviations (fix: clang-format -i FILE). The files named in
-#     scripts/lint/format-pending.txt (formatted later, with their
-#     refactoring) are listed the same way but neither pass nor fail.
+#     deviations (fix: clang-format -i FILE).
 #  2. cppcheck, one check per configuration, each with the defines of a real
 #     build (so only that configuration is analysed, which keeps it fast):
 #       linux            every file but the Windows-only ones, the unix VFS
@@ -71,31 +69,19 @@ for f in "${all[@]}"; do
 done
 
 # ---- 1. format ------------------------------------------------------------
-mapfile -t pending < <(grep -vE '^[[:space:]]*(#|$)' scripts/lint/format-pending.txt)
 fmt_pass=0
 fmt_fail=0
-fmt_pending=0
 for f in "${files[@]}"; do
-  is_pending=0
-  [ ${#pending[@]} -gt 0 ] && matches "$f" "${pending[@]}" && is_pending=1
   if out=$(clang-format --dry-run -Werror "$f" 2>&1); then
-    if [ "$is_pending" -eq 1 ]; then
-      echo "format: $f is formatted now: delete its line from scripts/lint/format-pending.txt"
-    fi
     fmt_pass=$((fmt_pass + 1))
   else
     n=$(grep -c 'error: code should be clang-formatted' <<<"$out")
-    if [ "$is_pending" -eq 1 ]; then
-      echo "format: $f: $n deviations, pending (scripts/lint/format-pending.txt)"
-      fmt_pending=$((fmt_pending + 1))
-    else
-      echo "format: $f: $n deviations (clang-format -i $f)"
-      fmt_fail=$((fmt_fail + 1))
-    fi
+    echo "format: $f: $n deviations (clang-format -i $f)"
+    fmt_fail=$((fmt_fail + 1))
   fi
 done
 echo "format ($(clang-format --version | sed -nE 's/.*version ([0-9.]+).*/\1/p')): ${#files[@]} files," \
-  "$fmt_pass passed, $fmt_fail failed, $fmt_pending pending"
+  "$fmt_pass passed, $fmt_fail failed"
 passed=$((passed + fmt_pass))
 failed=$((failed + fmt_fail))
 

@@ -24,6 +24,9 @@
 #                (scripts/run-node-wine-tests.sh)
 #   mutation     the mutation check of the safety-critical code
 #                (scripts/mutation-check.sh; docs/mutation.md)
+#   speed-gate   instructions through walsafe against the parent under
+#                callgrind, steady work (WAL, DELETE) and connection churn
+#                (scripts/run-speed-gate.sh; docs/benchmarks.md)
 # The system variant also runs the one-minute crash soak (ctest label
 # "soak"; the long one: scripts/run-soak.sh, docs/soak.md).
 # Usage: scripts/run-tests.sh [variant...]   (default: all of them)
@@ -37,7 +40,7 @@ amalgamation="$root/.deps/sqlite-3.53.2"
 scripts/fetch-sqlite.sh "$amalgamation"
 
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(lint system amalgamation asan tsan valgrind windows python-package npm node-wine fuzz sqlite-tcl mutation)
+[ ${#variants[@]} -gt 0 ] || variants=(lint system amalgamation asan tsan valgrind windows python-package npm node-wine fuzz sqlite-tcl mutation speed-gate)
 
 passed=0
 failed=0
@@ -101,6 +104,7 @@ for v in "${variants[@]}"; do
     fuzz) run_script fuzz scripts/run-fuzz.sh ;;
     sqlite-tcl) run_script sqlite-tcl scripts/run-sqlite-tcl.sh ;;
     mutation) run_script mutation scripts/mutation-check.sh ;;
+    speed-gate) run_script speed-gate scripts/run-speed-gate.sh ;;
     python-package) run_script python-package scripts/run-python-package-tests.sh ;;
     npm) run_script npm scripts/run-npm-tests.sh ;;
     node-wine) run_script node-wine scripts/run-node-wine-tests.sh ;;
