@@ -76,13 +76,18 @@ ws_settings ws_settings_of(ws_db *db) {
     s.cleanup_mode = db->cleanup_mode;
     ws_db_unlock(db);
   }
-  if (s.retry_ms < 0 || s.cleanup_mode < 0) {
-    ws_mutex_enter(&g_settings_mutex);
-    if (s.retry_ms < 0) s.retry_ms = g.retry_ms;
-    if (s.cleanup_mode < 0) s.cleanup_mode = g.cleanup_mode;
-    ws_mutex_leave(&g_settings_mutex);
-  }
+  ws_settings_complete(&s);
   return s;
+}
+
+/* Fill in what a database's own settings (-1) leave to the process-wide
+** ones. */
+void ws_settings_complete(ws_settings *s) {
+  if (s->retry_ms >= 0 && s->cleanup_mode >= 0) return;
+  ws_mutex_enter(&g_settings_mutex);
+  if (s->retry_ms < 0) s->retry_ms = g.retry_ms;
+  if (s->cleanup_mode < 0) s->cleanup_mode = g.cleanup_mode;
+  ws_mutex_leave(&g_settings_mutex);
 }
 
 int ws_retry_budget_ms(ws_db *db) { return ws_settings_of(db).retry_ms; }

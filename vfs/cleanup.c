@@ -148,18 +148,21 @@ static unsigned ws_remove_wal_and_shm(ws_db *db, int budget_ms, int *pInUse) {
 /* What the last close left to decide on, read under one lock. */
 typedef struct ws_close_state {
   ws_settings settings;
-  int wal_deleted, persist_wal, no_ckpt, owed_wal;
+  int wal_deleted, persist_wal, no_ckpt, owed_wal, owed_sides;
 } ws_close_state;
 
 static ws_close_state ws_close_state_of(ws_db *db) {
   ws_close_state st;
-  st.settings = ws_settings_of(db);
   ws_db_lock(db);
+  st.settings.retry_ms = db->retry_ms;
+  st.settings.cleanup_mode = db->cleanup_mode;
   st.wal_deleted = db->wal_deleted;
   st.persist_wal = db->persist_wal;
   st.no_ckpt = db->no_ckpt_on_close;
   st.owed_wal = (db->pending & WS_SIDE_WAL) != 0;
+  st.owed_sides = (db->pending & (WS_SIDE_WAL | WS_SIDE_SHM)) != 0;
   ws_db_unlock(db);
+  ws_settings_complete(&st.settings);
   return st;
 }
 
@@ -215,7 +218,7 @@ static void ws_last_close_cleanup(ws_db *db) {
   shm = ws_shm_left(db->path);
   wal = st.wal_deleted && !shm ? -1 : ws_wal_size(db->path);
   if (wal < 0 && !shm) {
-    ws_forget_owed_wal_and_shm(db); /* both gone: nothing is owed */
+    if (st.owed_sides) ws_forget_owed_wal_and_shm(db); /* both gone: nothing is owed */
     return;
   }
   ws_count(WS_C_CLEANUPS_RUN);

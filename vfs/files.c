@@ -56,6 +56,18 @@ char *ws_side_name(const char *zDb, enum ws_side side) {
   return sqlite3_mprintf("%s%s", zDb, ws_side_info(side)->zSuffix);
 }
 
+char *ws_name_in(char *zBuf, size_t nBuf, const char *zDb, size_t nDb, const char *zSuffix) {
+  size_t nSuffix = strlen(zSuffix);
+  if (nDb + nSuffix >= nBuf) return sqlite3_mprintf("%.*s%s", (int)nDb, zDb, zSuffix);
+  memcpy(zBuf, zDb, nDb);
+  memcpy(zBuf + nDb, zSuffix, nSuffix + 1);
+  return zBuf;
+}
+
+void ws_name_done(char *z, const char *zBuf) {
+  if (z != zBuf) sqlite3_free(z);
+}
+
 /* The kind of file a side is opened as (the -shm: WS_KIND_OTHER, since
 ** the parent opens it inside xShmMap). */
 enum ws_kind ws_kind_of_side(enum ws_side side) { return ws_side_info(side)->kind; }
@@ -236,10 +248,10 @@ unsigned ws_files_present(const char *zDb) {
 ** from a crash between create and resize and holds nothing to replay. */
 int ws_shm_left(const char *zDb) {
   sqlite3_vfs *parent = ws_parent();
-  char *z = ws_side_name(zDb, WS_SIDE_SHM);
+  char zBuf[WS_NAME_BUF], *z = ws_name_in(zBuf, sizeof(zBuf), zDb, strlen(zDb), "-shm");
   int res = 1;
   if (z && parent->xAccess(parent, z, SQLITE_ACCESS_EXISTS, &res) != SQLITE_OK) res = 1;
-  sqlite3_free(z);
+  ws_name_done(z, zBuf);
   return res != 0;
 }
 

@@ -344,22 +344,25 @@ static enum ws_kind ws_kind_of(sqlite3_filename zName, int flags) {
 ** Is the directory of zPath on a network file system? The answer for the
 ** last directory asked is kept per thread: the registry entry that records
 ** the warning lives only while the database is open, so without this every
-** WAL open would make a statfs() the plain VFS never makes. A hash
-** collision could only change whether one log line is written.
+** WAL open would make a statfs() the plain VFS never makes. A directory
+** longer than the cache is asked every time.
 */
 static int ws_is_network_dir_cached(const char *zPath) {
-  static WS_THREAD_LOCAL unsigned cachedHash;
+  static WS_THREAD_LOCAL char zCachedDir[512];
+  static WS_THREAD_LOCAL size_t nCachedDir;
   static WS_THREAD_LOCAL int cachedValid, cachedNetwork;
   const char *z, *zEnd = zPath;
-  unsigned h;
+  size_t n;
   for (z = zPath; *z; z++) {
     if (*z == '/' || *z == '\\') zEnd = z;
   }
-  h = ws_hash(zPath, (size_t)(zEnd - zPath));
-  if (!cachedValid || cachedHash != h) {
-    cachedNetwork = ws_platform_is_network_path(zPath);
-    cachedHash = h;
-    cachedValid = 1;
+  n = (size_t)(zEnd - zPath);
+  if (cachedValid && n == nCachedDir && memcmp(zPath, zCachedDir, n) == 0) return cachedNetwork;
+  cachedNetwork = ws_platform_is_network_path(zPath);
+  cachedValid = n < sizeof(zCachedDir);
+  if (cachedValid) {
+    memcpy(zCachedDir, zPath, n);
+    nCachedDir = n;
   }
   return cachedNetwork;
 }
@@ -502,15 +505,15 @@ static int ws_delete(sqlite3_vfs *pVfs, const char *zPath, int dirSync) {
   size_t nDb;
   enum ws_side side;
   int rc;
-  char *zDb;
+  char zBuf[WS_NAME_BUF], *zDb;
   (void)pVfs;
   if (zPath == 0) return SQLITE_MISUSE;
   side = ws_side_of_path(zPath, &nDb);
-  zDb = sqlite3_mprintf("%.*s", (int)nDb, zPath);
+  zDb = ws_name_in(zBuf, sizeof(zBuf), zPath, nDb, "");
   if (zDb == 0) return SQLITE_NOMEM;
   db = ws_registry_find(zDb);
   rc = ws_delete_retrying(zPath, zDb, side, db, dirSync);
-  sqlite3_free(zDb);
+  ws_name_done(zDb, zBuf);
   if (db && side == WS_SIDE_WAL && (rc == SQLITE_OK || rc == SQLITE_IOERR_DELETE_NOENT)) {
     /* SQLite deletes a -wal after closing it (wal.c, sqlite3WalClose), so
     ** the last-close cleanup need not look for it again (cleanup.c) where

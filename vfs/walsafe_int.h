@@ -110,8 +110,7 @@ void ws_registry_each_pending(void (*fn)(ws_db *));
 /* Call fn on every entry with handles open, under its shard's lock (fn
 ** must not lock, and does no I/O). */
 void ws_registry_each_open(void (*fn)(ws_db *, void *), void *ctx);
-int ws_registry_reset(void);               /* nothing open: free it all; returns deletes forgotten */
-unsigned ws_hash(const char *z, size_t n); /* FNV-1a */
+int ws_registry_reset(void); /* nothing open: free it all; returns deletes forgotten */
 
 /* ---- global state, settings, counters (base.c) ---- */
 sqlite3_vfs *ws_parent(void); /* NULL before the first registration */
@@ -125,6 +124,7 @@ typedef struct ws_settings {
   int cleanup_mode; /* WALSAFE_CONFIG_CLEANUP or walsafe_cleanup */
 } ws_settings;
 ws_settings ws_settings_of(ws_db *db);                       /* db's own, else process-wide; db may be NULL */
+void ws_settings_complete(ws_settings *s);                   /* -1 fields: the process-wide value */
 int ws_retry_budget_ms(ws_db *db);                           /* ws_settings_of(db).retry_ms */
 int ws_setting_swap(int op, int value, int *pOld);           /* WALSAFE_CONFIG_*, checked by the caller */
 int ws_settings_from_uri(ws_db *db, sqlite3_filename zName); /* SQLITE_MISUSE on a bad value */
@@ -176,6 +176,12 @@ void ws_retry_succeeded(const ws_retry *r); /* counts a success after retries */
 enum ws_side ws_side_of_path(const char *zPath, size_t *pnDb); /* WS_SIDE_MAIN if no side file */
 char *ws_side_name(const char *zDb, enum ws_side side);        /* sqlite3_malloc'd */
 enum ws_kind ws_kind_of_side(enum ws_side side);
+/* The first nDb bytes of zDb, then zSuffix: in zBuf when it fits (the
+** common case, no allocation), else sqlite3_malloc'd; NULL when out of
+** memory. Give it back with ws_name_done(z, zBuf). */
+#define WS_NAME_BUF 512
+char *ws_name_in(char *zBuf, size_t nBuf, const char *zDb, size_t nDb, const char *zSuffix);
+void ws_name_done(char *z, const char *zBuf);
 enum ws_print { WS_PRINT_WORDS, WS_PRINT_JSON, WS_PRINT_FILES };
 /* "wal shm" ("none" when empty), "\"wal\", \"shm\"", or "database -wal". */
 void ws_append_sides(sqlite3_str *s, unsigned sides, enum ws_print style);
