@@ -26,8 +26,8 @@
 ** the four files is left, SQLITE_NOTFOUND that none was there; no finding
 ** outside the iteration directory (fz_end).
 ** A database this process holds open through the plain unix VFS must not be
-** deleted either (issue 8, item 2); -DFZ_LENIENT_FOREIGN drops that check,
-** for a tree from before it.
+** deleted either; -DFZ_LENIENT_FOREIGN drops that check, for a tree from
+** before walsafe looked for such descriptors.
 */
 #define _GNU_SOURCE 1
 #include "fuzz_common.h"

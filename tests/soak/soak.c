@@ -1,5 +1,5 @@
 /*
-** soak.c: the crash soak (issue 8, item 5). It proves that no commit
+** soak.c: the crash soak. It proves that no commit
 ** acknowledged to the application is ever lost while processes using
 ** walsafe are killed at random, and shows what plain SQLite does under the
 ** very same workload.

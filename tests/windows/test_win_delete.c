@@ -1,5 +1,5 @@
 /*
-** test_win_delete.c: walsafe_delete_database on Windows (issue 3, item 6).
+** test_win_delete.c: walsafe_delete_database on Windows.
 **   delete_under_scanner  a scanner holds one of the four files for less
 **                         than the timeout: SQLITE_OK once it lets go (also
 **                         when it shares delete: the name stays until

@@ -1,6 +1,6 @@
 /*
-** test_win_journal.c: the rollback journal under a scanner (issue 3, item
-** 5). In journal_mode=DELETE, deleting the -journal is the commit. A
+** test_win_journal.c: the rollback journal under a scanner. In journal_mode=DELETE, deleting the -journal is the
+*commit. A
 ** scanner holding it longer than the win32 VFS's own retry (~1.4 s) makes a
 ** plain commit fail; through walsafe the commit waits within the budget,
 ** and past the budget fails with SQLITE_IOERR_DELETE, never a silent

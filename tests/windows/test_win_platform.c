@@ -1,6 +1,5 @@
 /*
-** test_win_platform.c: the platform answers on Windows (issue 3, items 1, 2
-** and 7), on real files with real CreateFileW handles.
+** test_win_platform.c: the platform answers on Windows, on real files with real CreateFileW handles.
 **   transient  which failures walsafe waits out, also when GetLastError()
 **              was overwritten by the logging between the failure and the
 **              question

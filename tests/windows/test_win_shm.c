@@ -1,5 +1,5 @@
 /*
-** test_win_shm.c: the -shm under a scanner (issue 8, item 4).
+** test_win_shm.c: the -shm under a scanner.
 **   shm_none  a scanner holds the -shm with share mode NONE while a new
 **             connection reads a crashed writer's -wal: through walsafe the
 **             read waits the hold out and sees every row; the plain win32

@@ -1,5 +1,5 @@
 /*
-** test_win_wal.c: the -wal under a scanner (issue 3, items 3 and 4).
+** test_win_wal.c: the -wal under a scanner.
 **   wal_cleanup   after the last close the -wal is gone or empty, never
 **                 with frames; what is left goes at the next chance (next
 **                 open, walsafe_delete_database, walsafe_unregister), never

@@ -19,8 +19,8 @@
 #define TW_SHARE_RW (FILE_SHARE_READ | FILE_SHARE_WRITE)
 #define TW_SHARE_RWD (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 
-/* Slack allowed over a bound the behaviour itself defines (the 100 ms of
-** issue 3, item 6), for Wine's wineserver round trips and scheduling with
+/* Slack allowed over a bound the behaviour itself defines (a delete returning
+** within 100 ms of the release), for Wine's wineserver round trips and scheduling with
 ** two test processes on two cores. Measured: +2..+20 ms alone. */
 #define TW_WINE_SLACK_MS 50
 
