@@ -192,6 +192,29 @@ START_TEST(side_file_names_map_to_their_database) {
 }
 END_TEST
 
+/* Paths that differ only in their last characters (db-00 .. db-99) must
+** spread over the shards (hash & 15) and over a shard's slots (the bits
+** above): otherwise every open walks one long chain under one mutex. */
+START_TEST(paths_differing_only_at_the_end_spread_over_shards_and_slots) {
+  static const char *formats[] = {"/tmp/abcd/db-%02d", "/tmp/abc/db-%02d", "/tmp/a/b/c/test%02d.db", "/x/%06d"};
+  size_t f;
+  for (f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+    int shards[16] = {0}, slots[1024] = {0}, nShards = 0, nSlots = 0, i;
+    for (i = 0; i < 100; i++) {
+      char z[64];
+      unsigned h;
+      snprintf(z, sizeof(z), formats[f], i);
+      h = ws_hash(z, strlen(z));
+      nShards += shards[h & 15]++ == 0;
+      nSlots += slots[(h >> 4) & 1023]++ == 0;
+    }
+    /* 100 random draws: 16 shards are all hit, and about 95 of 1024 slots. */
+    ck_assert_msg(nShards >= 14, "%s: %d shards of 16", formats[f], nShards);
+    ck_assert_msg(nSlots >= 80, "%s: %d distinct slots of 1024", formats[f], nSlots);
+  }
+}
+END_TEST
+
 START_TEST(registry_entry_lives_while_referenced_and_is_freed_on_last_release) {
   char *full = 0;
   ws_db *a, *b;
@@ -285,6 +308,7 @@ static Suite *registry_suite(void) {
   tcase_add_test(tc, connections_through_the_plain_vfs_are_not_counted);
   tcase_add_test(tc, existing_file_never_opened_counts_zero_and_missing_file_is_notfound);
   tcase_add_test(tc, side_file_names_map_to_their_database);
+  tcase_add_test(tc, paths_differing_only_at_the_end_spread_over_shards_and_slots);
   tcase_add_test(tc, registry_entry_lives_while_referenced_and_is_freed_on_last_release);
   tcase_add_test(tc, open_databases_lists_every_database_with_handles_and_nothing_after_close);
   tcase_add_test(tc, walsafe_config_from_sql_returns_the_old_value_and_sets_the_new_one);

@@ -248,7 +248,7 @@ unsigned ws_files_present(const char *zDb) {
 ** from a crash between create and resize and holds nothing to replay. */
 int ws_shm_left(const char *zDb) {
   sqlite3_vfs *parent = ws_parent();
-  char zBuf[WS_NAME_BUF], *z = ws_name_in(zBuf, sizeof(zBuf), zDb, strlen(zDb), "-shm");
+  char zBuf[WS_NAME_BUF], *z = ws_name_in(zBuf, sizeof(zBuf), zDb, strlen(zDb), ws_side_info(WS_SIDE_SHM)->zSuffix);
   int res = 1;
   if (z && parent->xAccess(parent, z, SQLITE_ACCESS_EXISTS, &res) != SQLITE_OK) res = 1;
   ws_name_done(z, zBuf);

@@ -39,9 +39,8 @@ static ws_shard g_shards[WS_SHARDS] = {WS_SHARD_INIT, WS_SHARD_INIT, WS_SHARD_IN
 
 /* A hash of the first n bytes of z: eight bytes a step, each step mixed by
 ** a multiply and a shift (about one instruction a byte, where a byte-wise
-** hash takes five: it is computed at every open and -wal delete).
-** walsafe's one hash. */
-static unsigned ws_hash(const char *z, size_t n) {
+** hash takes five: it is computed at every open and -wal delete). */
+unsigned ws_hash(const char *z, size_t n) {
   sqlite3_uint64 h = 0x9E3779B97F4A7C15ull ^ (sqlite3_uint64)n, w;
   while (n >= 8) {
     memcpy(&w, z, 8);
@@ -52,8 +51,14 @@ static unsigned ws_hash(const char *z, size_t n) {
   }
   w = 0;
   memcpy(&w, z, n);
-  h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
-  h ^= h >> 29;
+  /* A full finaliser: every input bit reaches the low bits that pick the
+  ** shard and the slot (a multiply alone carries bits only upwards). */
+  h ^= w;
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  h ^= h >> 33;
   return (unsigned)h;
 }
 

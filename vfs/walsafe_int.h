@@ -110,7 +110,8 @@ void ws_registry_each_pending(void (*fn)(ws_db *));
 /* Call fn on every entry with handles open, under its shard's lock (fn
 ** must not lock, and does no I/O). */
 void ws_registry_each_open(void (*fn)(ws_db *, void *), void *ctx);
-int ws_registry_reset(void); /* nothing open: free it all; returns deletes forgotten */
+int ws_registry_reset(void);               /* nothing open: free it all; returns deletes forgotten */
+unsigned ws_hash(const char *z, size_t n); /* of the registry key; exported for its test */
 
 /* ---- global state, settings, counters (base.c) ---- */
 sqlite3_vfs *ws_parent(void); /* NULL before the first registration */
