@@ -18,8 +18,8 @@
 ** directory prepended; UTF-16 is made from those bytes; a NUL only ends a
 ** path that is confined already); walsafe_handle_count, which deletes
 ** nothing, also gets raw bytes and values such as "/etc/passwd" or "../..".
-** A timeout in 0..600000 becomes 0-5 ms so runs stay fast; out-of-range and
-** non-integer ones are passed as they are.
+** A timeout in 0..600000 (an integer or a whole-number real) becomes 0-5 ms
+** so runs stay fast; out-of-range and fractional ones are passed as they are.
 ** Oracles: main.db, an attached database and a second connection's database
 ** survive every call while open; a delete that returned 1 left none of the
 ** four files; walsafe_handle_count() on main.db is at least 1; PRAGMA
@@ -118,6 +118,10 @@ static void bind_arg(sqlite3_stmt *st, int i, fz_input *in, int slot) {
       unsigned b = fz_byte(in);
       double d = b < 8 ? reals[b] : b < 16 ? (b & 1 ? -INFINITY : INFINITY) : (double)b / 3.0;
       if (b >= 8 && b < 12) d = NAN;
+      /* walsafe takes a whole-number real for a number (85.0 is 85): keep
+      ** timeouts and retry_ms at 0-5 ms for those too. */
+      if ((slot == SLOT_TIMEOUT || slot == SLOT_CONFIG) && d >= 0 && d <= WALSAFE_MAX_RETRY_MS && d == floor(d))
+        d = fmod(d, 6.0);
       sqlite3_bind_double(st, i, d);
       break;
     }
