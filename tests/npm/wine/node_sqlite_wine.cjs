@@ -71,8 +71,24 @@ const flagIs = (flag, text) => {
 };
 
 // A second process (the "scanner") holds file: share READ|WRITE, no DELETE.
+// The first process node.exe starts in a fresh Wine prefix can fail with
+// "spawn UNKNOWN" (Wine, not the code under test: the same spawn works once
+// the prefix has started one), so a spawn that throws is tried again, a few
+// times, and each failure is printed.
+function spawnHelper(helper, args) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return spawn(helper, args, { stdio: 'ignore', windowsHide: true });
+    } catch (e) {
+      if (attempt >= 10) throw e;
+      console.log(`# spawn of ${helper} failed (${e.message}), attempt ${attempt}: trying again`);
+      pause(200);
+    }
+  }
+}
+
 function startScanner(helper, file, flag) {
-  const child = spawn(helper, [file, flag, String(HOLD_MS)], { stdio: 'ignore', windowsHide: true });
+  const child = spawnHelper(helper, [file, flag, String(HOLD_MS)]);
   waitFor(`the scanner to hold ${file}`, () => {
     if (fs.existsSync(flag) && !flagIs(flag, 'held')) throw new Error(`scanner: ${fs.readFileSync(flag, 'utf8')}`);
     return flagIs(flag, 'held');
