@@ -6,7 +6,8 @@
 ** BOTH FLAG.release exists (hold until told) AND MIN_HOLD_MS have passed on
 ** its own clock since it opened FILE. Then it closes the handle and writes
 ** "released" to FLAG. Exit 0; 2 when FILE cannot be opened; 3 when told
-** nothing within 600 s (a broken test, never a slow machine).
+** nothing within 600 s (a broken test, never a slow machine); 4 when FLAG
+** cannot be written.
 ** Built by scripts/run-node-wine-tests.sh with x86_64-w64-mingw32-gcc.
 */
 #include <stdio.h>
@@ -21,7 +22,14 @@ static void write_flag(const char *zFlag, const char *zText) {
   if (!f) exit(4);
   fputs(zText, f);
   fclose(f);
-  MoveFileExA(zTmp, zFlag, MOVEFILE_REPLACE_EXISTING); /* readers see all or nothing */
+  /* Readers see all or nothing. Replacing a file someone has open fails
+  ** (Wine: ERROR_ACCESS_DENIED even when the reader shares delete), and the
+  ** test reads FLAG every 20 ms: try again until the reader is not in the
+  ** middle of a read; exit 4 if that never happens. */
+  for (int attempt = 0; !MoveFileExA(zTmp, zFlag, MOVEFILE_REPLACE_EXISTING); attempt++) {
+    if (attempt >= 10000) exit(4);
+    Sleep(1);
+  }
 }
 
 int main(int argc, char **argv) {
