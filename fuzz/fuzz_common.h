@@ -250,6 +250,20 @@ FZ_FN void fz_init(void) {
   FZ_CHECK(sqlite3_initialize() == SQLITE_OK, "sqlite3_initialize failed");
 }
 
+/* The full path vfs (the unix VFS, and so walsafe) makes of zPath, or NULL;
+** sqlite3_free it. */
+static inline char *fz_canonical(sqlite3_vfs *vfs, const char *zPath) {
+  char *z = sqlite3_malloc(vfs->mxPathname + 1);
+  int rc;
+  if (z == 0) return 0;
+  rc = vfs->xFullPathname(vfs, zPath, vfs->mxPathname + 1, z);
+  if (rc != SQLITE_OK && rc != SQLITE_OK_SYMLINK) {
+    sqlite3_free(z);
+    return 0;
+  }
+  return z;
+}
+
 /* A fresh, empty iteration directory: fz_dir. */
 FZ_FN void fz_begin(void) {
   fz_iter++;

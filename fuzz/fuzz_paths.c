@@ -51,19 +51,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 /* fz_dir/zRel */
 static char *in_dir(const char *zRel) { return sqlite3_mprintf("%s/%s", fz_dir, zRel); }
 
-/* The full path the unix VFS (and so walsafe) makes of zPath, or NULL. */
-static char *canonical(const char *zPath) {
-  char *z = sqlite3_malloc(g_unix->mxPathname + 1);
-  int rc;
-  if (z == 0) return 0;
-  rc = g_unix->xFullPathname(g_unix, zPath, g_unix->mxPathname + 1, z);
-  if (rc != SQLITE_OK && rc != SQLITE_OK_SYMLINK) {
-    sqlite3_free(z);
-    return 0;
-  }
-  return z;
-}
-
 static void make_db(const char *zRel, int wal, const char *zVfs) {
   char *zPath = in_dir(zRel);
   sqlite3 *db = 0;
@@ -147,7 +134,7 @@ static void hold(held *h, const char *zPath, const char *zVfs, const char *zSql,
   }
   if (keepReading && sqlite3_prepare_v2(h->db, "SELECT * FROM sqlite_schema", -1, &h->st, 0) == SQLITE_OK)
     sqlite3_step(h->st);
-  h->zFull = canonical(zPath);
+  h->zFull = fz_canonical(g_unix, zPath);
   h->walsafe = zVfs && strcmp(zVfs, WALSAFE_VFS_NAME) == 0;
   if (wal) {
     char *zMode = 0;
@@ -303,7 +290,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   /* The name as walsafe will see it (NULL when the unix VFS cannot
   ** resolve it: too long, a loop...). */
-  zFull = canonical(zPath);
+  zFull = fz_canonical(g_unix, zPath);
   FZ_CHECK(zFull == 0 || fz_inside(zFull), "the name escaped the iteration directory: %s", zFull);
 
   fz_faults_arm(c3, c4);

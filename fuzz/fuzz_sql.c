@@ -200,18 +200,6 @@ static sqlite3 *g_db, *g_db2;
 static char *g_main, *g_aux, *g_second;
 static int g_in_txn;
 
-static char *canonical(const char *zPath) {
-  char *z = sqlite3_malloc(g_unix->mxPathname + 1);
-  int rc;
-  if (z == 0) return 0;
-  rc = g_unix->xFullPathname(g_unix, zPath, g_unix->mxPathname + 1, z);
-  if (rc != SQLITE_OK && rc != SQLITE_OK_SYMLINK) {
-    sqlite3_free(z);
-    return 0;
-  }
-  return z;
-}
-
 static void check_survivors(const char *zAfter) {
   FZ_CHECK(fz_exists(g_main), "%s was deleted while open (after %s)", g_main, zAfter);
   FZ_CHECK(g_aux == 0 || fz_exists(g_aux), "attached %s was deleted while attached (after %s)", g_aux, zAfter);
@@ -224,7 +212,7 @@ static void check_deleted(const unsigned char *zPath, const char *zOp) {
   char *zFull;
   const char *zLeft;
   if (zPath == 0) return;
-  zFull = canonical((const char *)zPath);
+  zFull = fz_canonical(g_unix, (const char *)zPath);
   FZ_CHECK(zFull != 0, "%s deleted %s, which the unix VFS cannot resolve", zOp, zPath);
   FZ_CHECK(fz_inside(zFull), "%s deleted %s outside the iteration directory", zOp, zFull);
   zLeft = fz_any_of_four(zFull);
@@ -434,7 +422,7 @@ static void op(fz_input *in) {
         char *zPath = confined_path(in);
         if (sqlite3_open_v2(zPath, &g_db2, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0) == SQLITE_OK &&
             sqlite3_exec(g_db2, "CREATE TABLE IF NOT EXISTS s(x)", 0, 0, 0) == SQLITE_OK) {
-          g_second = canonical(zPath);
+          g_second = fz_canonical(g_unix, zPath);
         } else {
           sqlite3_close(g_db2);
           g_db2 = 0;

@@ -36,6 +36,13 @@ typedef pthread_mutex_t ws_mutex;
 void ws_mutex_enter(ws_mutex *m);
 void ws_mutex_leave(ws_mutex *m);
 
+/* Is '\\' a directory separator too (Windows), or a character of a name? */
+#ifdef _WIN32
+#define WS_PLATFORM_BACKSLASH_SEPARATES 1
+#else
+#define WS_PLATFORM_BACKSLASH_SEPARATES 0
+#endif
+
 /* Milliseconds from a monotonic clock (never goes back). */
 sqlite3_int64 ws_platform_now_ms(void);
 

@@ -24,11 +24,6 @@
 
 #define WS_REAL(pFile) (((ws_file *)(pFile))->real)
 #define WS_PARENT(pVfs) ((sqlite3_vfs *)(pVfs)->pAppData)
-#ifdef _WIN32
-#define WS_BACKSLASH_SEPARATES 1
-#else
-#define WS_BACKSLASH_SEPARATES 0
-#endif
 
 static struct {
   sqlite3_vfs vfs; /* what SQLite sees */
@@ -359,7 +354,7 @@ static int ws_is_network_dir_cached(const char *zPath) {
   const char *z, *zEnd = zPath;
   size_t n;
   for (z = zPath; *z; z++) {
-    if (*z == '/' || (WS_BACKSLASH_SEPARATES && *z == '\\')) zEnd = z;
+    if (*z == '/' || (WS_PLATFORM_BACKSLASH_SEPARATES && *z == '\\')) zEnd = z;
   }
   n = (size_t)(zEnd - zPath);
   if (cachedValid && n == nCachedDir && memcmp(zPath, zCachedDir, n) == 0) return cachedNetwork;
